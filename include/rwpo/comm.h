@@ -1,0 +1,49 @@
+/**
+ * @file comm.h
+ * @brief The communicator: the one place (with ring.c) that calls MPI.
+ *
+ * A thin layer in the style of CoMD's parallel.c: init/finalize, rank and size, typed
+ * reductions, broadcast, and the collective decision helpers that let every rank leave the same
+ * way (no rank is ever left alone in a collective).
+ */
+#ifndef RWPO_COMM_H
+#define RWPO_COMM_H
+
+#include <mpi.h>
+#include <stddef.h>
+
+/** Initialise MPI (MPI_THREAD_FUNNELED is not needed: single-threaded ranks). */
+void comm_init(int *argc, char ***argv);
+/** Finalise MPI. */
+void comm_finalize(void);
+/** The world communicator (for HDF5 and the ring). */
+MPI_Comm comm_world(void);
+/** This rank and the number of ranks in the world. */
+int comm_rank(void);
+int comm_size(void);
+/** Wall-clock seconds. */
+double comm_wtime(void);
+
+/** In-place all-reductions over the world (collective). */
+void comm_sum_double(double *v, int n);
+void comm_max_double(double *v, int n);
+void comm_min_double(double *v, int n);
+void comm_sum_long(long *v, int n);
+/** Sum into rank 0 only (v on other ranks is left unchanged). Collective. */
+void comm_reduce_sum_double_root(double *v, int n);
+
+/** Collective: returns the largest of every rank's `status` (0 = fine). */
+int comm_agree_max(int status);
+
+/** Broadcast n bytes from rank 0 (collective). */
+void comm_bcast_bytes(void *buf, size_t n);
+/** Broadcast a string from rank 0 into a malloc'ed copy on every rank (caller frees). */
+char *comm_bcast_string(const char *s);
+
+/** Barrier (collective). */
+void comm_barrier(void);
+
+/** Abort the whole job with the given exit code (fatal path). Never returns. */
+_Noreturn void comm_abort(int code);
+
+#endif /* RWPO_COMM_H */

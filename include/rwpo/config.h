@@ -1,0 +1,102 @@
+/**
+ * @file config.h
+ * @brief The run configuration: a plain struct, defaults < INI file < --set overrides.
+ *
+ * Rank 0 parses (libinih) and validates; the resolved struct is broadcast as bytes (it holds no
+ * pointers). Every key, its type, default, range and meaning is in one table in config.c, which
+ * also drives `rwpo check`, the README's key list and the /parameters attributes of the output.
+ */
+#ifndef RWPO_CONFIG_H
+#define RWPO_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "rwpo/h5md.h"
+
+#define CONFIG_STR 1024       /**< capacity of path-like strings */
+#define CONFIG_LIST 8192      /**< capacity of list-valued strings (init_mean, problem.mean) */
+#define CONFIG_MAX_SCHEDULE 64 /**< entries in sampler.schedule */
+#define CONFIG_ERR 1024       /**< capacity of an error message */
+
+typedef enum { INIT_GAUSSIAN = 0, INIT_FILE = 1 } config_init;
+typedef enum { METHOD_RWPO_L1 = 0 } config_method;
+typedef enum { NORMALISER_EXACT = 0, NORMALISER_MOREAU = 1 } config_normaliser;
+typedef enum { WEIGHTS_COORDINATEWISE = 0, WEIGHTS_JOINT = 1 } config_weights;
+typedef enum { RING_OVERLAP = 0, RING_BLOCKING = 1 } config_ring;
+typedef enum { PROBLEM_NONE = 0, PROBLEM_GAUSSIAN = 1, PROBLEM_MIXTURE_LAPLACE = 2 } config_problem;
+
+/** The resolved configuration. Strings are NUL-terminated; lists are comma-separated text. */
+typedef struct {
+    /* [run] */
+    char name[256];            /**< run name (labels output) */
+    char output[CONFIG_STR];   /**< output HDF5 path */
+    long layers;               /**< number of layers L (>= 0) */
+    long seed;                 /**< seed of the counter-based generator (>= 0) */
+    long every;                /**< record positions every `every` layers (>= 1) */
+    double sparsity_tol;       /**< |x| <= tol counts as zero in the sparsity observable */
+    double progress;           /**< seconds between progress lines (0 = every layer) */
+    config_ring ring;          /**< ring variant: overlap | blocking */
+    long block;                /**< key-block size of the attention kernel (rows of keys) */
+    /* [particles] */
+    long n;                    /**< number of particles N (>= 1) */
+    long dim;                  /**< dimension d (>= 1) */
+    config_init init;          /**< gaussian | file */
+    double init_scale;         /**< standard deviation of the gaussian initial cloud */
+    char init_mean[CONFIG_LIST]; /**< one value or d values */
+    char init_file[CONFIG_STR];  /**< path.h5:/dataset with [N][d] float64 */
+    /* [sampler] */
+    config_method method;
+    double beta;               /**< INVERSE temperature (> 0) */
+    double lambda;             /**< L1 weight (>= 0) */
+    double h;                  /**< step size of layers 1.. (before any schedule entry) */
+    double T;                  /**< proximal time; 0 in the struct means "= h" (T unset) */
+    char schedule[CONFIG_STR]; /**< "layer:h, layer:h" */
+    config_normaliser normaliser;
+    config_weights weights;
+    /* [problem] */
+    config_problem problem;
+    char problem_mean[CONFIG_LIST]; /**< gaussian: mu, one value or d values */
+    double problem_std;        /**< gaussian: s */
+    /* derived (filled by validation) */
+    int n_schedule;
+    long schedule_layer[CONFIG_MAX_SCHEDULE];
+    double schedule_h[CONFIG_MAX_SCHEDULE];
+} rwpo_config;
+
+/**
+ * Load, override and validate (call on rank 0 only; serial).
+ * @param path INI file
+ * @param sets "section.key=value" strings, n_sets of them (applied after the file)
+ * @param cfg  output
+ * @param err  one-line reason on failure (names file/line or --set, key, value and what is allowed)
+ * @return 0 on success, -1 on any error
+ */
+int config_load(const char *path, char *const *sets, int n_sets, rwpo_config *cfg, char *err,
+                size_t errlen);
+
+/** Fill the defaults (what a file with no keys would give, required keys zeroed). */
+void config_defaults(rwpo_config *cfg);
+
+/** Step size h and proximal time T of layer k >= 1. */
+void config_step(const rwpo_config *cfg, long k, double *h, double *T);
+
+/** Parse a list of 1 or d finite numbers into out[d] (broadcasting a single value). 0 or -1. */
+int config_parse_vector(const char *text, long d, double *out);
+
+/** Print the fully resolved configuration as INI text (every key, defaults included). */
+void config_print(const rwpo_config *cfg, FILE *out);
+
+/** The resolved INI text in a malloc'ed string (caller frees). */
+char *config_to_ini(const rwpo_config *cfg);
+
+/**
+ * The resolved parameters as h5md attributes ("section.key"), in a malloc'ed array (caller frees
+ * the array; names and strings point into the config and static storage). Returns the count.
+ */
+int config_params(const rwpo_config *cfg, h5md_param **out);
+
+/** Print the key reference (section, key, type, default, meaning) as Markdown. */
+void config_print_reference(FILE *out);
+
+#endif /* RWPO_CONFIG_H */

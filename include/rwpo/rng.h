@@ -1,0 +1,23 @@
+/**
+ * @file rng.h
+ * @brief Counter-based random numbers (Random123 Philox4x32-10), keyed by
+ *        (seed, stream, layer, global particle id, coordinate).
+ *
+ * Every draw is a pure function of its key, so clouds do not depend on the number of ranks and
+ * restarts replay the same stream. Streams: RNG_STREAM_INIT for the initial cloud; later samplers
+ * (ULA, MYULA) use RNG_STREAM_NOISE.
+ */
+#ifndef RWPO_RNG_H
+#define RWPO_RNG_H
+
+#include <stdint.h>
+
+enum { RNG_STREAM_INIT = 1, RNG_STREAM_NOISE = 2 };
+
+/** Uniform in (0, 1), 53 random bits. */
+double rng_uniform(uint64_t seed, uint32_t stream, uint32_t layer, uint64_t id, uint32_t coord);
+
+/** Standard normal (Box-Muller on the two uniforms of one Philox block). */
+double rng_normal(uint64_t seed, uint32_t stream, uint32_t layer, uint64_t id, uint32_t coord);
+
+#endif /* RWPO_RNG_H */

@@ -1,0 +1,66 @@
+/**
+ * @file sim.h
+ * @brief The run: one root object that owns every module, and the layer (CoMD's timestep()).
+ *
+ * One layer k >= 1 (method.md, splitting form), with h, T from the schedule:
+ *   drift:     y_i = x_i - h grad f(x_i)
+ *   bias:      b_jk = key bias of y_jk (exact erfcx or moreau), packed with y into the ring block
+ *   attention: A_i = sum_j softmax_j(z_ij) y_j over ALL particles, blocks passed around the ring
+ *   update:    x_i = y_i + (h / (2T)) (S(y_i) - A_i),  S the soft threshold at lambda T
+ * followed by a collective check that every particle is finite.
+ */
+#ifndef RWPO_SIM_H
+#define RWPO_SIM_H
+
+#include "rwpo/attention.h"
+#include "rwpo/config.h"
+#include "rwpo/h5md.h"
+#include "rwpo/observables.h"
+#include "rwpo/particles.h"
+#include "rwpo/problem.h"
+#include "rwpo/ring.h"
+
+typedef struct {
+    rwpo_config cfg;     /**< resolved configuration (identical on every rank) */
+    int rank, n_ranks;
+    particles *p;
+    problem *prob;
+    ring *ring;
+    observables *obs;
+    h5md_file *out;      /**< NULL when running without output (tests) */
+    attention_state att; /**< arrays below */
+    double *att_m, *att_l, *att_o, *att_q;
+    double *bias;        /**< [n_local * dim] key bias of the own rows */
+    double *work;        /**< kernel scratch */
+    long max_local;      /**< largest n_local over ranks (ring capacity) */
+    long layer;          /**< last completed layer (0 = initial cloud) */
+    double time;         /**< sum of step sizes of completed layers */
+    double neighbours;   /**< effective neighbours of the last layer (NaN before layer 1) */
+    int warned_identity; /**< the degenerate-attention warning was given */
+    int force_running_max; /**< tests: use the running max even when the fixed shift is safe */
+} sim;
+
+/**
+ * Create the run (collective): particles (initial cloud from the generator or the init file),
+ * problem, ring, observables, and the output file unless with_output is 0.
+ * @return the run, or NULL with the reason printed by rank 0 and *exit_code set (1: bad input,
+ *         2: I/O failure); every rank returns the same way.
+ */
+sim *sim_create(const rwpo_config *cfg, int with_output, int *exit_code);
+
+/** Free everything in reverse order; accepts NULL. Collective when the output file is open. */
+void sim_destroy(sim *s);
+
+/**
+ * Run layer s->layer + 1 (collective). Returns 0, or 2 after printing which layer and particle
+ * went non-finite (every rank returns the same).
+ */
+int sim_layer(sim *s);
+
+/** Compute observables and, if output is open, append the recorded layer (collective). 0 or 2. */
+int sim_record(sim *s);
+
+/** Whether layer k is recorded (layer 0, multiples of run.every, and the last layer). */
+int sim_is_recorded(const sim *s, long k);
+
+#endif /* RWPO_SIM_H */

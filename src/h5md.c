@@ -1,0 +1,1397 @@
+/**
+ * @file h5md.c
+ * @brief The run file in the H5MD 1.1 layout, written collectively with parallel HDF5.
+ *
+ * Layout and calling rules: see rwpo/h5md.h. Choices made here:
+ *   - The file is opened with the MPI-IO driver on the caller's communicator and metadata writes
+ *     are collective. This module makes no MPI calls of its own (the MPI_Comm is only handed to
+ *     HDF5), so whatever needs a rank (who writes the observables) is told by the caller
+ *     (h5md_set_writer).
+ *   - Format bounds are pinned to HDF5 1.8 (H5F_LIBVER_V18 .. V18): readable by every HDF5 >= 1.8
+ *     (h5py, h5dump, ParaView), and attributes may exceed 64 KiB (dense attribute storage), which a
+ *     long config_ini needs. /parameters and /observables track creation order, so tools list them
+ *     in the order they were written.
+ *   - Strings are fixed-length, NUL-terminated ASCII (H5T_C_S1 of size strlen + 1); h5py reads them
+ *     as bytes, h5dump prints them. The box boundary is a [d] array of such strings.
+ *   - Integers in the file are little-endian standard types (int32 for /h5md version and the box
+ *     dimension, int64 for steps and integer parameters), floats are IEEE float64.
+ *   - Extendible datasets have an unlimited first dimension, chunks of at most about 1 MiB and no
+ *     fill value (every extension is written straight away): position [1][min(N, rows)][d] with
+ *     rows * d * 8 <= 1 MiB, step/time 1024 elements, observables [min(1024, 1 MiB / width)][width].
+ *   - The rows of the particle block are written with a collective transfer; a rank with no rows
+ *     selects none and still takes part. The position step/time are written by the rank holding
+ *     row 0, the observables (value, step, time) by the rank given to h5md_set_writer.
+ *   - A rank whose own arguments are bad (block out of range, missing buffer) still takes part in
+ *     every collective call with an empty selection and returns -1 at the end, so no rank hangs.
+ *   - HDF5's automatic error printing is switched off inside every public function (and restored
+ *     on return); the innermost HDF5 error description is appended to the one-line message.
+ */
+#include "rwpo/h5md.h"
+
+#include <H5pubconf.h>
+#if !H5_HAVE_PARALLEL
+#error "rwpo needs a parallel HDF5 build (H5_HAVE_PARALLEL); on Debian: libhdf5-openmpi-dev"
+#endif
+#include <hdf5.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#if defined(__has_include)
+#if __has_include("rwpo_build.h")
+#include "rwpo_build.h"
+#endif
+#endif
+#ifndef RWPO_VERSION
+#define RWPO_VERSION "unknown"
+#endif
+#ifndef RWPO_GIT_REVISION
+#define RWPO_GIT_REVISION "unknown"
+#endif
+
+enum {
+    CHUNK_BYTES = 1 << 20,   /* target size of one chunk */
+    CHUNK_1D = 1024,         /* elements per chunk of step/time */
+    INFO_VECTOR_SHOWN = 6,   /* h5md_info prints this many leading entries of a vector */
+    REASON_LEN = 256
+};
+
+/** One observable's datasets (created at the first h5md_write_observables). */
+typedef struct {
+    char *name;
+    int width;
+    hid_t value, step, time;
+} obs_ds;
+
+struct h5md_file {
+    hid_t file;
+    hid_t dxpl;          /* collective transfer property list */
+    hid_t params;        /* /parameters group (status is rewritten there) */
+    hid_t pos_value, pos_step, pos_time;
+    char *path;          /* for error messages */
+    long n_global;       /* N */
+    int dim;             /* d */
+    int writer;          /* -1 unset, 0 or 1: this rank writes the observables */
+    hsize_t n_rec;       /* position layers written */
+    int obs_created;     /* the observable datasets exist */
+    obs_ds *obs;         /* n_obs entries */
+    int n_obs;
+    hsize_t n_rec_obs;   /* observable layers written */
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Errors
+ */
+
+/** Automatic error printing state saved on entry to a public function. */
+typedef struct {
+    H5E_auto2_t func;
+    void *data;
+} quiet_state;
+
+static quiet_state quiet_begin(void)
+{
+    quiet_state q = {NULL, NULL};
+    H5Eget_auto2(H5E_DEFAULT, &q.func, &q.data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    return q;
+}
+
+static void quiet_end(quiet_state q) { H5Eset_auto2(H5E_DEFAULT, q.func, q.data); }
+
+static herr_t reason_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    char *reason = data;
+    if (n == 0 && e->desc && e->desc[0])
+        snprintf(reason, REASON_LEN, "%s", e->desc);
+    return 0;
+}
+
+/**
+ * Write a one-line message "<file>:<obj>: <what>" into err; with h5 set, append the innermost
+ * description on HDF5's error stack (call straight after the failing HDF5 call).
+ */
+static void fail(char *err, size_t errlen, const char *file, const char *obj, int h5,
+                 const char *fmt, ...)
+{
+    char reason[REASON_LEN] = "";
+    if (h5)
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, reason_cb, reason);
+    if (!err || errlen == 0)
+        return;
+    int n = snprintf(err, errlen, "%s%s%s: ", file ? file : "", obj && obj[0] ? ":" : "",
+                     obj ? obj : "");
+    if (n >= 0 && (size_t)n < errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        int m = vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+        if (m >= 0 && (size_t)(n + m) < errlen && h5)
+            snprintf(err + n + m, errlen - (size_t)(n + m), " (HDF5: %s)",
+                     reason[0] ? reason : "no details");
+    }
+    for (char *p = err; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+}
+
+/** Close any HDF5 identifier (negative: nothing to do). Returns negative on failure. */
+static herr_t h5_close(hid_t id)
+{
+    if (id < 0)
+        return 0;
+    switch (H5Iget_type(id)) {
+    case H5I_FILE: return H5Fclose(id);
+    case H5I_GROUP: return H5Gclose(id);
+    case H5I_DATATYPE: return H5Tclose(id);
+    case H5I_DATASPACE: return H5Sclose(id);
+    case H5I_DATASET: return H5Dclose(id);
+    case H5I_ATTR: return H5Aclose(id);
+    case H5I_GENPROP_LST: return H5Pclose(id);
+    default: return -1;
+    }
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Writing helpers (collective: called identically on every rank)
+ */
+
+/** Fixed-length NUL-terminated ASCII string type of `size` bytes (>= 1). */
+static hid_t str_type(size_t size)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0)
+        return -1;
+    if (H5Tset_size(t, size ? size : 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(t, H5T_CSET_ASCII) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/** Create attribute `name` on loc (object path `obj`) with n elements (n = 0: scalar). */
+static int attr_write(hid_t loc, const char *path, const char *obj, const char *name, hid_t ftype,
+                      hid_t mtype, hsize_t n, const void *buf, char *err, size_t errlen)
+{
+    hid_t space = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
+    if (space < 0) {
+        fail(err, errlen, path, obj, 1, "cannot make the dataspace of attribute '%s'", name);
+        return -1;
+    }
+    hid_t a = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(space);
+    if (a < 0) {
+        fail(err, errlen, path, obj, 1, "cannot create attribute '%s'", name);
+        return -1;
+    }
+    if (H5Awrite(a, mtype, buf) < 0) {
+        fail(err, errlen, path, obj, 1, "cannot write attribute '%s'", name);
+        H5Aclose(a);
+        return -1;
+    }
+    if (H5Aclose(a) < 0) {
+        fail(err, errlen, path, obj, 1, "cannot close attribute '%s'", name);
+        return -1;
+    }
+    return 0;
+}
+
+static int attr_str(hid_t loc, const char *path, const char *obj, const char *name,
+                    const char *value, char *err, size_t errlen)
+{
+    hid_t t = str_type(strlen(value) + 1);
+    if (t < 0) {
+        fail(err, errlen, path, obj, 1, "cannot make a string type for attribute '%s'", name);
+        return -1;
+    }
+    int rc = attr_write(loc, path, obj, name, t, t, 0, value, err, errlen);
+    H5Tclose(t);
+    return rc;
+}
+
+/** A [n] attribute of fixed-length strings, all padded to the longest. */
+static int attr_str_array(hid_t loc, const char *path, const char *obj, const char *name,
+                          const char *const *values, size_t n, char *err, size_t errlen)
+{
+    size_t size = 1;
+    for (size_t i = 0; i < n; i++)
+        if (strlen(values[i]) + 1 > size)
+            size = strlen(values[i]) + 1;
+    char *buf = calloc(n ? n : 1, size);
+    if (!buf) {
+        fail(err, errlen, path, obj, 0, "out of memory for attribute '%s'", name);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(buf + i * size, values[i], strlen(values[i]));
+    hid_t t = str_type(size);
+    int rc = -1;
+    if (t < 0)
+        fail(err, errlen, path, obj, 1, "cannot make a string type for attribute '%s'", name);
+    else
+        rc = attr_write(loc, path, obj, name, t, t, (hsize_t)n, buf, err, errlen);
+    h5_close(t);
+    free(buf);
+    return rc;
+}
+
+/** Create group `name` under loc; obj is its full path (for messages). */
+static hid_t group_create(hid_t loc, const char *name, const char *path, const char *obj,
+                          int track_order, char *err, size_t errlen)
+{
+    hid_t gcpl = H5P_DEFAULT;
+    if (track_order) {
+        gcpl = H5Pcreate(H5P_GROUP_CREATE);
+        if (gcpl < 0 ||
+            H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
+            H5Pset_attr_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0) {
+            fail(err, errlen, path, obj, 1, "cannot set up the group creation properties");
+            h5_close(gcpl);
+            return -1;
+        }
+    }
+    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (g < 0)
+        fail(err, errlen, path, obj, 1, "cannot create group");
+    if (gcpl != H5P_DEFAULT)
+        H5Pclose(gcpl);
+    return g;
+}
+
+/**
+ * Create an extendible dataset [0][tail...] (maxdims [unlimited][tail...]) of type ftype,
+ * chunked as chunk[], without fill value. rank counts the first dimension.
+ */
+static hid_t dataset_create_ext(hid_t loc, const char *name, const char *path, const char *obj,
+                                hid_t ftype, int rank, const hsize_t *tail, const hsize_t *chunk,
+                                char *err, size_t errlen)
+{
+    hsize_t dims[3] = {0, 0, 0}, maxdims[3] = {H5S_UNLIMITED, 0, 0};
+    for (int i = 1; i < rank; i++)
+        dims[i] = maxdims[i] = tail[i - 1];
+    hid_t space = -1, dcpl = -1, ds = -1;
+    space = H5Screate_simple(rank, dims, maxdims);
+    if (space < 0) {
+        fail(err, errlen, path, obj, 1, "cannot make the dataspace");
+        goto out;
+    }
+    dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (dcpl < 0 || H5Pset_chunk(dcpl, rank, chunk) < 0 ||
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0) {
+        fail(err, errlen, path, obj, 1, "cannot set up chunking");
+        goto out;
+    }
+    ds = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (ds < 0)
+        fail(err, errlen, path, obj, 1, "cannot create dataset");
+out:
+    h5_close(space);
+    h5_close(dcpl);
+    return ds;
+}
+
+/** Rows per chunk for rows of `row_bytes` bytes: about CHUNK_BYTES, at least 1, at most cap. */
+static hsize_t chunk_rows(size_t row_bytes, hsize_t cap)
+{
+    hsize_t rows = (hsize_t)(CHUNK_BYTES / (row_bytes ? row_bytes : 1));
+    if (rows < 1)
+        rows = 1;
+    if (rows > cap)
+        rows = cap;
+    return rows;
+}
+
+/**
+ * Extend ds (rank `rank`, unlimited first dimension) to new_len and write this rank's block
+ * start[]/count[] from buf (mtype); with select == 0 this rank selects nothing but still takes
+ * part in the collective extension and transfer.
+ */
+static int ext_write(const h5md_file *f, hid_t ds, const char *obj, int rank, hsize_t new_len,
+                     const hsize_t *start, const hsize_t *count, int select, hid_t mtype,
+                     const void *buf, char *err, size_t errlen)
+{
+    static const double dummy[1] = {0.0};
+    hsize_t dims[3] = {0, 0, 0};
+    hid_t fs = -1, ms = -1;
+    int rc = -1;
+    fs = H5Dget_space(ds);
+    if (fs < 0 || H5Sget_simple_extent_dims(fs, dims, NULL) != rank) {
+        fail(err, errlen, f->path, obj, 1, "cannot read the dataset's shape");
+        goto out;
+    }
+    H5Sclose(fs);
+    fs = -1;
+    dims[0] = new_len;
+    if (H5Dset_extent(ds, dims) < 0) {
+        fail(err, errlen, f->path, obj, 1, "cannot extend to %llu records",
+             (unsigned long long)new_len);
+        goto out;
+    }
+    fs = H5Dget_space(ds);
+    if (fs < 0) {
+        fail(err, errlen, f->path, obj, 1, "cannot get the dataspace");
+        goto out;
+    }
+    if (select) {
+        if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            (ms = H5Screate_simple(rank, count, NULL)) < 0) {
+            fail(err, errlen, f->path, obj, 1, "cannot select rows %llu..%llu of record %llu",
+                 (unsigned long long)(rank > 1 ? start[1] : 0),
+                 (unsigned long long)(rank > 1 ? start[1] + count[1] : 1),
+                 (unsigned long long)start[0]);
+            goto out;
+        }
+    } else {
+        hsize_t one = 1;
+        if (H5Sselect_none(fs) < 0 || (ms = H5Screate_simple(1, &one, NULL)) < 0 ||
+            H5Sselect_none(ms) < 0) {
+            fail(err, errlen, f->path, obj, 1, "cannot make an empty selection");
+            goto out;
+        }
+    }
+    if (H5Dwrite(ds, mtype, ms, fs, f->dxpl, buf ? buf : (const void *)dummy) < 0) {
+        fail(err, errlen, f->path, obj, 1, "cannot write record %llu",
+             (unsigned long long)(new_len - 1));
+        goto out;
+    }
+    rc = 0;
+out:
+    h5_close(fs);
+    h5_close(ms);
+    return rc;
+}
+
+static int flush(const h5md_file *f, char *err, size_t errlen)
+{
+    if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0) {
+        fail(err, errlen, f->path, NULL, 1, "cannot flush");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Create, write, close
+ */
+
+static int write_static(h5md_file *f, const h5md_param *params, int n_params,
+                        const char *config_ini, const char *author, char *err, size_t errlen)
+{
+    const char *p = f->path;
+    hid_t h5md = -1, g = -1, parts = -1, cloud = -1, box = -1, pos = -1, obsg = -1;
+    const char **bounds = NULL;
+    int rc = -1;
+
+    /* /h5md */
+    h5md = group_create(f->file, "h5md", p, "/h5md", 0, err, errlen);
+    if (h5md < 0)
+        goto out;
+    const int version[2] = {1, 1};
+    if (attr_write(h5md, p, "/h5md", "version", H5T_STD_I32LE, H5T_NATIVE_INT, 2, version, err,
+                   errlen) < 0)
+        goto out;
+    if ((g = group_create(h5md, "author", p, "/h5md/author", 0, err, errlen)) < 0 ||
+        attr_str(g, p, "/h5md/author", "name", author, err, errlen) < 0)
+        goto out;
+    h5_close(g);
+    if ((g = group_create(h5md, "creator", p, "/h5md/creator", 0, err, errlen)) < 0 ||
+        attr_str(g, p, "/h5md/creator", "name", "rwpo", err, errlen) < 0 ||
+        attr_str(g, p, "/h5md/creator", "version", RWPO_VERSION, err, errlen) < 0)
+        goto out;
+
+    /* /particles/cloud/box and the position element */
+    if ((parts = group_create(f->file, "particles", p, "/particles", 0, err, errlen)) < 0 ||
+        (cloud = group_create(parts, "cloud", p, "/particles/cloud", 0, err, errlen)) < 0 ||
+        (box = group_create(cloud, "box", p, "/particles/cloud/box", 0, err, errlen)) < 0)
+        goto out;
+    if (attr_write(box, p, "/particles/cloud/box", "dimension", H5T_STD_I32LE, H5T_NATIVE_INT, 0,
+                   &f->dim, err, errlen) < 0)
+        goto out;
+    bounds = malloc((size_t)f->dim * sizeof *bounds);
+    if (!bounds) {
+        fail(err, errlen, p, "/particles/cloud/box", 0, "out of memory");
+        goto out;
+    }
+    for (int k = 0; k < f->dim; k++)
+        bounds[k] = "none";
+    if (attr_str_array(box, p, "/particles/cloud/box", "boundary", bounds, (size_t)f->dim, err,
+                       errlen) < 0)
+        goto out;
+
+    pos = group_create(cloud, "position", p, "/particles/cloud/position", 0, err, errlen);
+    if (pos < 0)
+        goto out;
+    const hsize_t n = (hsize_t)f->n_global, d = (hsize_t)f->dim;
+    const hsize_t tail[2] = {n, d};
+    const hsize_t chunk3[3] = {1, chunk_rows((size_t)d * sizeof(double), n), d};
+    const hsize_t chunk1[1] = {CHUNK_1D};
+    f->pos_value = dataset_create_ext(pos, "value", p, "/particles/cloud/position/value",
+                                      H5T_IEEE_F64LE, 3, tail, chunk3, err, errlen);
+    if (f->pos_value < 0)
+        goto out;
+    f->pos_step = dataset_create_ext(pos, "step", p, "/particles/cloud/position/step",
+                                     H5T_STD_I64LE, 1, NULL, chunk1, err, errlen);
+    if (f->pos_step < 0)
+        goto out;
+    f->pos_time = dataset_create_ext(pos, "time", p, "/particles/cloud/position/time",
+                                     H5T_IEEE_F64LE, 1, NULL, chunk1, err, errlen);
+    if (f->pos_time < 0)
+        goto out;
+
+    obsg = group_create(f->file, "observables", p, "/observables", 1, err, errlen);
+    if (obsg < 0)
+        goto out;
+
+    /* /parameters */
+    f->params = group_create(f->file, "parameters", p, "/parameters", 1, err, errlen);
+    if (f->params < 0)
+        goto out;
+    for (int i = 0; i < n_params; i++) {
+        const h5md_param *q = &params[i];
+        int r;
+        if (!q->name || !q->name[0]) {
+            fail(err, errlen, p, "/parameters", 0, "parameter %d has no name", i);
+            goto out;
+        }
+        switch (q->type) {
+        case 'd':
+            r = attr_write(f->params, p, "/parameters", q->name, H5T_IEEE_F64LE,
+                           H5T_NATIVE_DOUBLE, 0, &q->d, err, errlen);
+            break;
+        case 'i':
+            r = attr_write(f->params, p, "/parameters", q->name, H5T_STD_I64LE, H5T_NATIVE_LLONG,
+                           0, &q->i, err, errlen);
+            break;
+        case 's':
+            r = attr_str(f->params, p, "/parameters", q->name, q->s ? q->s : "", err, errlen);
+            break;
+        default:
+            fail(err, errlen, p, "/parameters", 0,
+                 "parameter '%s' has type '%c' (allowed: 'd', 'i', 's')", q->name, q->type);
+            r = -1;
+        }
+        if (r < 0)
+            goto out;
+    }
+    if (attr_str(f->params, p, "/parameters", "config_ini", config_ini, err, errlen) < 0 ||
+        attr_str(f->params, p, "/parameters", "program_version", RWPO_VERSION, err, errlen) < 0 ||
+        attr_str(f->params, p, "/parameters", "git_revision", RWPO_GIT_REVISION, err, errlen) <
+            0 ||
+        attr_str(f->params, p, "/parameters", "status", "running", err, errlen) < 0)
+        goto out;
+    rc = 0;
+out:
+    free(bounds);
+    h5_close(g);
+    h5_close(h5md);
+    h5_close(box);
+    h5_close(pos);
+    h5_close(cloud);
+    h5_close(parts);
+    h5_close(obsg);
+    return rc;
+}
+
+static void free_handle(h5md_file *f)
+{
+    if (!f)
+        return;
+    for (int i = 0; i < f->n_obs; i++)
+        free(f->obs[i].name);
+    free(f->obs);
+    free(f->path);
+    free(f);
+}
+
+static h5md_file *create_impl(const char *path, MPI_Comm comm, long n_global, int dim,
+                              const h5md_param *params, int n_params, const char *config_ini,
+                              const char *author, char *err, size_t errlen)
+{
+    if (!path || !path[0]) {
+        fail(err, errlen, "h5md_create", NULL, 0, "no output path given");
+        return NULL;
+    }
+    if (n_global < 1 || dim < 1 || n_params < 0 || (n_params > 0 && !params)) {
+        fail(err, errlen, path, NULL, 0,
+             "bad arguments: N = %ld, d = %d, %d parameters (need N >= 1, d >= 1)", n_global,
+             dim, n_params);
+        return NULL;
+    }
+    h5md_file *f = calloc(1, sizeof *f);
+    if (!f || !(f->path = dup_str(path))) {
+        fail(err, errlen, path, NULL, 0, "out of memory");
+        free(f);
+        return NULL;
+    }
+    f->file = f->dxpl = f->params = f->pos_value = f->pos_step = f->pos_time = -1;
+    f->n_global = n_global;
+    f->dim = dim;
+    f->writer = -1;
+
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
+        H5Pset_coll_metadata_write(fapl, 1) < 0) {
+        fail(err, errlen, path, NULL, 1, "cannot set up parallel file access");
+        goto fail;
+    }
+    f->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (f->file < 0) {
+        fail(err, errlen, path, NULL, 1, "cannot create the file");
+        goto fail;
+    }
+    f->dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (f->dxpl < 0 || H5Pset_dxpl_mpio(f->dxpl, H5FD_MPIO_COLLECTIVE) < 0) {
+        fail(err, errlen, path, NULL, 1, "cannot set up collective transfers");
+        goto fail;
+    }
+    if (write_static(f, params, n_params, config_ini ? config_ini : "",
+                     author && author[0] ? author : "unknown", err, errlen) < 0 ||
+        flush(f, err, errlen) < 0)
+        goto fail;
+    H5Pclose(fapl);
+    return f;
+fail:
+    h5_close(fapl);
+    h5_close(f->pos_value);
+    h5_close(f->pos_step);
+    h5_close(f->pos_time);
+    h5_close(f->params);
+    h5_close(f->dxpl);
+    h5_close(f->file);
+    free_handle(f);
+    return NULL;
+}
+
+h5md_file *h5md_create(const char *path, MPI_Comm comm, long n_global, int dim,
+                       const h5md_param *params, int n_params, const char *config_ini,
+                       const char *author, char *err, size_t errlen)
+{
+    quiet_state q = quiet_begin();
+    h5md_file *f = create_impl(path, comm, n_global, dim, params, n_params, config_ini, author,
+                               err, errlen);
+    quiet_end(q);
+    return f;
+}
+
+void h5md_set_writer(h5md_file *f, int is_writer)
+{
+    if (f)
+        f->writer = is_writer != 0;
+}
+
+static int write_positions_impl(h5md_file *f, int64_t step, double time, long offset,
+                                long n_local, const double *x, char *err, size_t errlen)
+{
+    const int local_ok = offset >= 0 && n_local >= 0 && offset <= f->n_global &&
+                         n_local <= f->n_global - offset && (n_local == 0 || x);
+    const hsize_t rec = f->n_rec, new_len = f->n_rec + 1;
+    const long long st = step;
+
+    const hsize_t vstart[3] = {rec, local_ok ? (hsize_t)offset : 0, 0};
+    const hsize_t vcount[3] = {1, local_ok ? (hsize_t)n_local : 0, (hsize_t)f->dim};
+    if (ext_write(f, f->pos_value, "/particles/cloud/position/value", 3, new_len, vstart, vcount,
+                  local_ok && n_local > 0, H5T_NATIVE_DOUBLE, x, err, errlen) < 0)
+        return -1;
+    const hsize_t start1[1] = {rec}, count1[1] = {1};
+    const int owns_row0 = local_ok && offset == 0 && n_local > 0;
+    if (ext_write(f, f->pos_step, "/particles/cloud/position/step", 1, new_len, start1, count1,
+                  owns_row0, H5T_NATIVE_LLONG, &st, err, errlen) < 0 ||
+        ext_write(f, f->pos_time, "/particles/cloud/position/time", 1, new_len, start1, count1,
+                  owns_row0, H5T_NATIVE_DOUBLE, &time, err, errlen) < 0 ||
+        flush(f, err, errlen) < 0)
+        return -1;
+    f->n_rec = new_len;
+    if (!local_ok) {
+        fail(err, errlen, f->path, "/particles/cloud/position/value", 0,
+             "bad particle block: rows %ld..%ld of N = %ld%s (this rank wrote nothing)", offset,
+             offset + n_local, f->n_global, (n_local > 0 && !x) ? ", no data" : "");
+        return -1;
+    }
+    return 0;
+}
+
+int h5md_write_positions(h5md_file *f, int64_t step, double time, long offset, long n_local,
+                         const double *x, char *err, size_t errlen)
+{
+    if (!f) {
+        fail(err, errlen, "h5md_write_positions", NULL, 0, "no file handle");
+        return -1;
+    }
+    quiet_state q = quiet_begin();
+    int rc = write_positions_impl(f, step, time, offset, n_local, x, err, errlen);
+    quiet_end(q);
+    return rc;
+}
+
+/** Create /observables/<name>/{value, step, time} for every observable (first call). */
+static int observables_create(h5md_file *f, const h5md_observable *obs, int n_obs, char *err,
+                              size_t errlen)
+{
+    char obj[512];
+    hid_t root = -1, g = -1;
+    int rc = -1;
+    f->obs = calloc(n_obs > 0 ? (size_t)n_obs : 1, sizeof *f->obs);
+    if (!f->obs) {
+        fail(err, errlen, f->path, "/observables", 0, "out of memory");
+        return -1;
+    }
+    f->n_obs = n_obs;
+    for (int i = 0; i < n_obs; i++)
+        f->obs[i].value = f->obs[i].step = f->obs[i].time = -1;
+    root = H5Gopen2(f->file, "/observables", H5P_DEFAULT);
+    if (root < 0) {
+        fail(err, errlen, f->path, "/observables", 1, "cannot open group");
+        goto out;
+    }
+    for (int i = 0; i < n_obs; i++) {
+        obs_ds *o = &f->obs[i];
+        if (!(o->name = dup_str(obs[i].name))) {
+            fail(err, errlen, f->path, "/observables", 0, "out of memory");
+            goto out;
+        }
+        o->width = obs[i].width;
+        snprintf(obj, sizeof obj, "/observables/%s", o->name);
+        if ((g = group_create(root, o->name, f->path, obj, 0, err, errlen)) < 0)
+            goto out;
+        const hsize_t tail[1] = {(hsize_t)o->width};
+        const hsize_t rows = chunk_rows((size_t)o->width * sizeof(double), CHUNK_1D);
+        const hsize_t chunk2[2] = {rows, (hsize_t)o->width}, chunk1[1] = {CHUNK_1D};
+        snprintf(obj, sizeof obj, "/observables/%s/value", o->name);
+        o->value = o->width == 1
+                       ? dataset_create_ext(g, "value", f->path, obj, H5T_IEEE_F64LE, 1, NULL,
+                                            chunk1, err, errlen)
+                       : dataset_create_ext(g, "value", f->path, obj, H5T_IEEE_F64LE, 2, tail,
+                                            chunk2, err, errlen);
+        if (o->value < 0)
+            goto out;
+        snprintf(obj, sizeof obj, "/observables/%s/step", o->name);
+        o->step = dataset_create_ext(g, "step", f->path, obj, H5T_STD_I64LE, 1, NULL, chunk1,
+                                     err, errlen);
+        if (o->step < 0)
+            goto out;
+        snprintf(obj, sizeof obj, "/observables/%s/time", o->name);
+        o->time = dataset_create_ext(g, "time", f->path, obj, H5T_IEEE_F64LE, 1, NULL, chunk1,
+                                     err, errlen);
+        if (o->time < 0)
+            goto out;
+        h5_close(g);
+        g = -1;
+    }
+    rc = 0;
+out:
+    h5_close(g);
+    h5_close(root);
+    f->obs_created = 1; /* also on failure: the handles made so far are closed by h5md_close */
+    return rc;
+}
+
+static int write_observables_impl(h5md_file *f, int64_t step, double time,
+                                  const h5md_observable *obs, int n_obs, char *err, size_t errlen)
+{
+    char obj[512];
+    if (f->writer < 0) {
+        fail(err, errlen, f->path, "/observables", 0,
+             "h5md_set_writer() was not called after h5md_create()");
+        return -1;
+    }
+    if (n_obs < 0 || (n_obs > 0 && !obs)) {
+        fail(err, errlen, f->path, "/observables", 0, "bad arguments (%d observables)", n_obs);
+        return -1;
+    }
+    for (int i = 0; i < n_obs; i++) {
+        const char *nm = obs[i].name;
+        if (!nm || !nm[0] || strchr(nm, '/') || strcmp(nm, ".") == 0 || strlen(nm) > 200 ||
+            obs[i].width < 1) {
+            fail(err, errlen, f->path, "/observables", 0,
+                 "observable %d: bad name '%s' or width %d (need a name without '/', width >= 1)",
+                 i, nm ? nm : "(null)", obs[i].width);
+            return -1;
+        }
+    }
+    if (!f->obs_created) {
+        if (observables_create(f, obs, n_obs, err, errlen) < 0)
+            return -1;
+    } else {
+        if (n_obs != f->n_obs) {
+            fail(err, errlen, f->path, "/observables", 0,
+                 "%d observables given, the file has %d (same set at every call)", n_obs,
+                 f->n_obs);
+            return -1;
+        }
+        for (int i = 0; i < n_obs; i++)
+            if (strcmp(obs[i].name, f->obs[i].name) != 0 || obs[i].width != f->obs[i].width) {
+                fail(err, errlen, f->path, "/observables", 0,
+                     "observable %d is '%s' of width %d, the file has '%s' of width %d", i,
+                     obs[i].name, obs[i].width, f->obs[i].name, f->obs[i].width);
+                return -1;
+            }
+    }
+
+    const hsize_t rec = f->n_rec_obs, new_len = rec + 1;
+    const long long st = step;
+    int local_ok = 1;
+    for (int i = 0; i < n_obs; i++) {
+        const obs_ds *o = &f->obs[i];
+        const int sel = f->writer && obs[i].value != NULL;
+        if (f->writer && !obs[i].value)
+            local_ok = 0;
+        const hsize_t start[2] = {rec, 0}, count[2] = {1, (hsize_t)o->width};
+        snprintf(obj, sizeof obj, "/observables/%s/value", o->name);
+        if (ext_write(f, o->value, obj, o->width == 1 ? 1 : 2, new_len, start, count, sel,
+                      H5T_NATIVE_DOUBLE, obs[i].value, err, errlen) < 0)
+            return -1;
+        snprintf(obj, sizeof obj, "/observables/%s/step", o->name);
+        if (ext_write(f, o->step, obj, 1, new_len, start, count, f->writer, H5T_NATIVE_LLONG, &st,
+                      err, errlen) < 0)
+            return -1;
+        snprintf(obj, sizeof obj, "/observables/%s/time", o->name);
+        if (ext_write(f, o->time, obj, 1, new_len, start, count, f->writer, H5T_NATIVE_DOUBLE,
+                      &time, err, errlen) < 0)
+            return -1;
+    }
+    if (flush(f, err, errlen) < 0)
+        return -1;
+    f->n_rec_obs = new_len;
+    if (!local_ok) {
+        fail(err, errlen, f->path, "/observables", 0,
+             "the writing rank passed an observable without values");
+        return -1;
+    }
+    return 0;
+}
+
+int h5md_write_observables(h5md_file *f, int64_t step, double time, const h5md_observable *obs,
+                           int n_obs, char *err, size_t errlen)
+{
+    if (!f) {
+        fail(err, errlen, "h5md_write_observables", NULL, 0, "no file handle");
+        return -1;
+    }
+    quiet_state q = quiet_begin();
+    int rc = write_observables_impl(f, step, time, obs, n_obs, err, errlen);
+    quiet_end(q);
+    return rc;
+}
+
+int h5md_set_status(h5md_file *f, const char *status, char *err, size_t errlen)
+{
+    if (!f || !status || !status[0]) {
+        fail(err, errlen, f ? f->path : "h5md_set_status", "/parameters", 0,
+             "no file handle or empty status");
+        return -1;
+    }
+    quiet_state q = quiet_begin();
+    int rc = -1;
+    /* The string's size is part of its type: replace the attribute rather than overwrite it. */
+    htri_t ex = H5Aexists(f->params, "status");
+    if (ex < 0) {
+        fail(err, errlen, f->path, "/parameters", 1, "cannot look up attribute 'status'");
+        goto out;
+    }
+    if (ex > 0 && H5Adelete(f->params, "status") < 0) {
+        fail(err, errlen, f->path, "/parameters", 1, "cannot replace attribute 'status'");
+        goto out;
+    }
+    if (attr_str(f->params, f->path, "/parameters", "status", status, err, errlen) < 0 ||
+        flush(f, err, errlen) < 0)
+        goto out;
+    rc = 0;
+out:
+    quiet_end(q);
+    return rc;
+}
+
+int h5md_close(h5md_file *f)
+{
+    if (!f)
+        return 0;
+    quiet_state q = quiet_begin();
+    int rc = 0;
+    for (int i = 0; i < f->n_obs; i++)
+        if (h5_close(f->obs[i].value) < 0 || h5_close(f->obs[i].step) < 0 ||
+            h5_close(f->obs[i].time) < 0)
+            rc = -1;
+    if (h5_close(f->pos_value) < 0 || h5_close(f->pos_step) < 0 || h5_close(f->pos_time) < 0 ||
+        h5_close(f->params) < 0 || h5_close(f->dxpl) < 0 || h5_close(f->file) < 0)
+        rc = -1;
+    quiet_end(q);
+    free_handle(f);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Reading
+ */
+
+/**
+ * Whether every component of the object path exists (1), or not (0: the first missing prefix
+ * goes to `missing`); a component under a non-group counts as missing.
+ */
+static int path_exists(hid_t file, const char *obj, char *missing, size_t mlen)
+{
+    size_t n = strlen(obj);
+    char *buf = malloc(n + 1);
+    if (!buf)
+        return -1;
+    int found = 1;
+    for (size_t i = 1; i <= n && found; i++) {
+        if (i < n && obj[i] != '/')
+            continue;
+        if (obj[i - 1] == '/') /* empty component ("//" or trailing "/") */
+            continue;
+        memcpy(buf, obj, i);
+        buf[i] = '\0';
+        if (H5Lexists(file, buf, H5P_DEFAULT) <= 0) {
+            found = 0;
+            snprintf(missing, mlen, "%s", buf);
+        }
+    }
+    free(buf);
+    return found;
+}
+
+static int read_matrix_impl(const char *spec, MPI_Comm comm, long n_global, int dim, long offset,
+                            long n_local, double *x, char *err, size_t errlen)
+{
+    char *path = NULL, missing[512];
+    const char *dset = NULL;
+    hid_t fapl = -1, file = -1, obj = -1, space = -1, type = -1, ms = -1, dxpl = -1;
+    int rc = -1;
+
+    if (!spec) {
+        fail(err, errlen, "h5md_read_matrix", NULL, 0, "no input given (expected path.h5:/dataset)");
+        return -1;
+    }
+    /* split at the last ':' followed by '/' */
+    for (const char *s = spec; (s = strstr(s, ":/")) != NULL; s++)
+        dset = s + 1;
+    if (!dset || dset == spec + 1) {
+        fail(err, errlen, spec, NULL, 0, "expected path.h5:/dataset");
+        return -1;
+    }
+    path = malloc((size_t)(dset - spec));
+    if (!path) {
+        fail(err, errlen, spec, NULL, 0, "out of memory");
+        return -1;
+    }
+    memcpy(path, spec, (size_t)(dset - spec - 1));
+    path[dset - spec - 1] = '\0';
+    if (n_global < 1 || dim < 1) {
+        fail(err, errlen, path, dset, 0, "bad arguments: N = %ld, d = %d", n_global, dim);
+        goto out;
+    }
+    const int local_ok = offset >= 0 && n_local >= 0 && offset <= n_global &&
+                         n_local <= n_global - offset && (n_local == 0 || x);
+
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        fail(err, errlen, path, NULL, 0, "%s", errno == ENOENT ? "no such file" : strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        fail(err, errlen, path, NULL, 0, "not a regular file");
+        goto out;
+    }
+    htri_t is = H5Fis_hdf5(path);
+    if (is <= 0) {
+        fail(err, errlen, path, NULL, 0, "not an HDF5 file (%s)",
+             is == 0 ? "no HDF5 signature" : "cannot be read");
+        goto out;
+    }
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0) {
+        fail(err, errlen, path, NULL, 1, "cannot set up parallel file access");
+        goto out;
+    }
+    file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (file < 0) {
+        fail(err, errlen, path, NULL, 1, "cannot open the file");
+        goto out;
+    }
+    int ex = path_exists(file, dset, missing, sizeof missing);
+    if (ex <= 0) {
+        if (ex < 0)
+            fail(err, errlen, path, dset, 0, "out of memory");
+        else
+            fail(err, errlen, path, dset, 0, "no such dataset ('%s' not found)", missing);
+        goto out;
+    }
+    obj = H5Oopen(file, dset, H5P_DEFAULT);
+    if (obj < 0) {
+        fail(err, errlen, path, dset, 1, "cannot open the object");
+        goto out;
+    }
+    if (H5Iget_type(obj) != H5I_DATASET) {
+        fail(err, errlen, path, dset, 0, "not a dataset (a group?)");
+        goto out;
+    }
+    space = H5Dget_space(obj);
+    int ndims = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
+    if (ndims < 0) {
+        fail(err, errlen, path, dset, 1, "cannot read the dataspace");
+        goto out;
+    }
+    hsize_t dims[H5S_MAX_RANK];
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    char shape[256] = "";
+    for (int i = 0, m = 0; i < ndims && m >= 0 && (size_t)m < sizeof shape; i++)
+        m += snprintf(shape + m, sizeof shape - (size_t)m, "[%llu]", (unsigned long long)dims[i]);
+    if (ndims != 2) {
+        fail(err, errlen, path, dset, 0, "dataset is %d-D of shape %s, expected 2-D [%ld][%d]",
+             ndims, ndims ? shape : "(scalar)", n_global, dim);
+        goto out;
+    }
+    type = H5Dget_type(obj);
+    H5T_class_t cls = type < 0 ? H5T_NO_CLASS : H5Tget_class(type);
+    if (cls != H5T_FLOAT) {
+        fail(err, errlen, path, dset, 0, "dataset is of %s type, expected floating point",
+             cls == H5T_INTEGER ? "integer" : cls == H5T_STRING ? "string" : "non-float");
+        goto out;
+    }
+    if (dims[0] != (hsize_t)n_global || dims[1] != (hsize_t)dim) {
+        fail(err, errlen, path, dset, 0, "found shape %s, expected [%ld][%d] (N x d)", shape,
+             n_global, dim);
+        goto out;
+    }
+    dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (dxpl < 0 || H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE) < 0) {
+        fail(err, errlen, path, dset, 1, "cannot set up a collective transfer");
+        goto out;
+    }
+    herr_t sel;
+    if (local_ok && n_local > 0) {
+        const hsize_t start[2] = {(hsize_t)offset, 0}, count[2] = {(hsize_t)n_local, (hsize_t)dim};
+        sel = H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
+        ms = H5Screate_simple(2, count, NULL);
+    } else {
+        const hsize_t one = 1;
+        sel = H5Sselect_none(space);
+        ms = H5Screate_simple(1, &one, NULL);
+        if (ms >= 0 && sel >= 0)
+            sel = H5Sselect_none(ms);
+    }
+    if (sel < 0 || ms < 0) {
+        fail(err, errlen, path, dset, 1, "cannot select rows %ld..%ld", offset, offset + n_local);
+        goto out;
+    }
+    double dummy[1];
+    if (H5Dread(obj, H5T_NATIVE_DOUBLE, ms, space, dxpl,
+                local_ok && n_local > 0 ? x : dummy) < 0) {
+        fail(err, errlen, path, dset, 1, "cannot read rows %ld..%ld", offset, offset + n_local);
+        goto out;
+    }
+    if (!local_ok) {
+        fail(err, errlen, path, dset, 0, "bad row block %ld..%ld of N = %ld%s", offset,
+             offset + n_local, n_global, (n_local > 0 && !x) ? ", no buffer" : "");
+        goto out;
+    }
+    for (long i = 0; i < n_local; i++)
+        for (int k = 0; k < dim; k++)
+            if (!isfinite(x[i * dim + k])) {
+                fail(err, errlen, path, dset, 0, "non-finite value %g at row %ld, column %d",
+                     x[i * dim + k], offset + i, k);
+                goto out;
+            }
+    rc = 0;
+out:
+    h5_close(ms);
+    h5_close(dxpl);
+    h5_close(type);
+    h5_close(space);
+    h5_close(obj);
+    h5_close(file);
+    h5_close(fapl);
+    free(path);
+    return rc;
+}
+
+int h5md_read_matrix(const char *spec, MPI_Comm comm, long n_global, int dim, long offset,
+                     long n_local, double *x, char *err, size_t errlen)
+{
+    quiet_state q = quiet_begin();
+    int rc = read_matrix_impl(spec, comm, n_global, dim, offset, n_local, x, err, errlen);
+    quiet_end(q);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * h5md_info (serial)
+ */
+
+/** Shortest of %.15g / %.17g that reads back as v. */
+static void fmt_double(char *buf, size_t len, double v)
+{
+    snprintf(buf, len, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, len, "%.17g", v);
+}
+
+/** Read a scalar string attribute (fixed or variable length) into a malloc'd string. */
+static char *attr_read_str(hid_t attr)
+{
+    hid_t t = H5Aget_type(attr), mt = -1;
+    char *s = NULL;
+    if (t < 0 || H5Tget_class(t) != H5T_STRING)
+        goto out;
+    htri_t vl = H5Tis_variable_str(t);
+    if (vl > 0) {
+        char *v = NULL;
+        mt = H5Tcopy(H5T_C_S1);
+        if (mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Aread(attr, mt, &v) < 0)
+            goto out;
+        s = dup_str(v ? v : "");
+        H5free_memory(v);
+    } else if (vl == 0) {
+        size_t size = H5Tget_size(t);
+        if (size == 0 || (mt = str_type(size)) < 0 || !(s = calloc(size + 1, 1)))
+            goto out;
+        if (H5Aread(attr, mt, s) < 0) {
+            free(s);
+            s = NULL;
+        }
+    }
+out:
+    h5_close(mt);
+    h5_close(t);
+    return s;
+}
+
+/** String attribute `name` of object `obj`, or NULL if missing or not a string. */
+static char *attr_get_str(hid_t file, const char *obj, const char *name)
+{
+    if (H5Lexists(file, obj, H5P_DEFAULT) <= 0 && strcmp(obj, "/") != 0)
+        return NULL;
+    if (H5Aexists_by_name(file, obj, name, H5P_DEFAULT) <= 0)
+        return NULL;
+    hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0)
+        return NULL;
+    char *s = attr_read_str(a);
+    H5Aclose(a);
+    return s;
+}
+
+/** Read element(s) [i] (1-D) or row [i] (2-D) of ds as mtype into buf. */
+static int read_row(hid_t ds, hsize_t i, hid_t mtype, void *buf)
+{
+    hid_t fs = H5Dget_space(ds), ms = -1;
+    int rc = -1, r = fs < 0 ? -1 : H5Sget_simple_extent_ndims(fs);
+    hsize_t dims[2];
+    if (r < 1 || r > 2 || H5Sget_simple_extent_dims(fs, dims, NULL) < 0 || i >= dims[0])
+        goto out;
+    const hsize_t start[2] = {i, 0}, count[2] = {1, r == 2 ? dims[1] : 1};
+    if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+        (ms = H5Screate_simple(r, count, NULL)) < 0 ||
+        H5Dread(ds, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
+        goto out;
+    rc = 0;
+out:
+    h5_close(ms);
+    h5_close(fs);
+    return rc;
+}
+
+typedef struct {
+    FILE *out;
+} info_ctx;
+
+static void print_vector(FILE *out, const double *v, hsize_t n)
+{
+    char b[32];
+    if (n == 1) {
+        fmt_double(b, sizeof b, v[0]);
+        fprintf(out, "%s", b);
+        return;
+    }
+    fputc('[', out);
+    for (hsize_t k = 0; k < n && k < INFO_VECTOR_SHOWN; k++) {
+        fmt_double(b, sizeof b, v[k]);
+        fprintf(out, "%s%s", k ? ", " : "", b);
+    }
+    fprintf(out, "%s] (length %llu)", n > INFO_VECTOR_SHOWN ? ", ..." : "", (unsigned long long)n);
+}
+
+static herr_t info_param_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void *data)
+{
+    (void)ainfo;
+    FILE *out = ((info_ctx *)data)->out;
+    if (strcmp(name, "status") == 0 || strcmp(name, "program_version") == 0 ||
+        strcmp(name, "git_revision") == 0)
+        return 0; /* printed in the header */
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT), t = -1, sp = -1;
+    if (a < 0) {
+        fprintf(out, "  %s = (unreadable)\n", name);
+        return 0;
+    }
+    t = H5Aget_type(a);
+    sp = H5Aget_space(a);
+    hssize_t np = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+    H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+    if (cls == H5T_STRING && np == 1) {
+        char *s = attr_read_str(a);
+        if (!s)
+            fprintf(out, "  %s = (unreadable)\n", name);
+        else if (strcmp(name, "config_ini") == 0) {
+            size_t lines = 0;
+            for (const char *c = s; *c; c++)
+                lines += *c == '\n';
+            if (s[0] && s[strlen(s) - 1] != '\n')
+                lines++;
+            fprintf(out, "  config_ini: %zu lines of resolved INI text (h5dump -a "
+                         "/parameters/config_ini)\n",
+                    lines);
+        } else
+            fprintf(out, "  %s = \"%s\"\n", name, s);
+        free(s);
+    } else if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && np >= 1 && np <= 64) {
+        double dv[64];
+        long long iv[64];
+        herr_t r = cls == H5T_INTEGER ? H5Aread(a, H5T_NATIVE_LLONG, iv)
+                                      : H5Aread(a, H5T_NATIVE_DOUBLE, dv);
+        if (r < 0)
+            fprintf(out, "  %s = (unreadable)\n", name);
+        else {
+            fprintf(out, "  %s = %s", name, np > 1 ? "[" : "");
+            for (hssize_t k = 0; k < np; k++) {
+                char b[32];
+                if (cls == H5T_INTEGER)
+                    snprintf(b, sizeof b, "%lld", iv[k]);
+                else
+                    fmt_double(b, sizeof b, dv[k]);
+                fprintf(out, "%s%s", k ? ", " : "", b);
+            }
+            fprintf(out, "%s\n", np > 1 ? "]" : "");
+        }
+    } else
+        fprintf(out, "  %s = (value of a type not shown)\n", name);
+    h5_close(sp);
+    h5_close(t);
+    h5_close(a);
+    return 0;
+}
+
+typedef struct {
+    FILE *out;
+    hid_t group;
+    int count;
+} obs_ctx;
+
+static herr_t info_obs_cb(hid_t g, const char *name, const H5L_info_t *linfo, void *data)
+{
+    (void)linfo;
+    obs_ctx *c = data;
+    FILE *out = c->out;
+    char vpath[512], spath[512];
+    snprintf(vpath, sizeof vpath, "%s/value", name);
+    snprintf(spath, sizeof spath, "%s/step", name);
+    c->count++;
+    hid_t ds = -1, st = -1, fs = -1;
+    double *v = NULL;
+    if (H5Lexists(g, name, H5P_DEFAULT) <= 0 || H5Lexists(g, vpath, H5P_DEFAULT) <= 0 ||
+        (ds = H5Dopen2(g, vpath, H5P_DEFAULT)) < 0 || (fs = H5Dget_space(ds)) < 0) {
+        fprintf(out, "  %s: (no value dataset)\n", name);
+        goto out;
+    }
+    int r = H5Sget_simple_extent_ndims(fs);
+    hsize_t dims[2] = {0, 1};
+    if (r < 1 || r > 2 || H5Sget_simple_extent_dims(fs, dims, NULL) < 0) {
+        fprintf(out, "  %s: (unexpected shape)\n", name);
+        goto out;
+    }
+    if (dims[0] == 0) {
+        fprintf(out, "  %s: (nothing recorded)\n", name);
+        goto out;
+    }
+    const hsize_t width = r == 2 ? dims[1] : 1;
+    long long step = -1;
+    if (!(v = malloc((size_t)(width ? width : 1) * sizeof *v)) ||
+        read_row(ds, dims[0] - 1, H5T_NATIVE_DOUBLE, v) < 0) {
+        fprintf(out, "  %s: (unreadable)\n", name);
+        goto out;
+    }
+    if (H5Lexists(g, spath, H5P_DEFAULT) > 0 && (st = H5Dopen2(g, spath, H5P_DEFAULT)) >= 0 &&
+        read_row(st, dims[0] - 1, H5T_NATIVE_LLONG, &step) < 0)
+        step = -1;
+    fprintf(out, "  %s = ", name);
+    if (width)
+        print_vector(out, v, width);
+    if (step >= 0)
+        fprintf(out, "  (step %lld)", step);
+    fputc('\n', out);
+out:
+    free(v);
+    h5_close(fs);
+    h5_close(st);
+    h5_close(ds);
+    return 0;
+}
+
+static int info_impl(const char *path, FILE *out, char *err, size_t errlen)
+{
+    static const char *const required[] = {"/h5md", "/particles/cloud/position/value",
+                                           "/particles/cloud/position/step",
+                                           "/particles/cloud/position/time"};
+    char missing[512];
+    hid_t file = -1, val = -1, stp = -1, tim = -1, sp = -1, g = -1;
+    char *creator = NULL, *version = NULL, *author = NULL, *status = NULL, *git = NULL;
+    int rc = -1;
+
+    if (!path || !out) {
+        fail(err, errlen, "h5md_info", NULL, 0, "no file name or output stream");
+        return -1;
+    }
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        fail(err, errlen, path, NULL, 0, "%s", errno == ENOENT ? "no such file" : strerror(errno));
+        return -1;
+    }
+    htri_t is = S_ISREG(sb.st_mode) ? H5Fis_hdf5(path) : 0;
+    if (is <= 0) {
+        fail(err, errlen, path, NULL, 0, "not an HDF5 file");
+        return -1;
+    }
+    file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) {
+        fail(err, errlen, path, NULL, 1, "cannot open the file");
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
+        int ex = path_exists(file, required[i], missing, sizeof missing);
+        if (ex <= 0) {
+            fail(err, errlen, path, NULL, 0,
+                 "not an rwpo/H5MD run file: '%s' is missing", ex < 0 ? required[i] : missing);
+            goto out;
+        }
+    }
+    val = H5Dopen2(file, "/particles/cloud/position/value", H5P_DEFAULT);
+    stp = H5Dopen2(file, "/particles/cloud/position/step", H5P_DEFAULT);
+    tim = H5Dopen2(file, "/particles/cloud/position/time", H5P_DEFAULT);
+    if (val < 0 || stp < 0 || tim < 0) {
+        fail(err, errlen, path, "/particles/cloud/position", 1,
+             "cannot open value, step and time as datasets");
+        goto out;
+    }
+    hsize_t dims[3];
+    sp = H5Dget_space(val);
+    if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 3 ||
+        H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
+        fail(err, errlen, path, "/particles/cloud/position/value", 0,
+             "expected a 3-D dataset [layers][N][d]");
+        goto out;
+    }
+    h5_close(sp);
+    sp = -1;
+    hsize_t n_rec = dims[0];
+    /* a run stopped between two extensions may have a shorter step or time */
+    for (int k = 0; k < 2; k++) {
+        hsize_t len;
+        sp = H5Dget_space(k ? tim : stp);
+        if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 ||
+            H5Sget_simple_extent_dims(sp, &len, NULL) < 0) {
+            fail(err, errlen, path, k ? "/particles/cloud/position/time"
+                                      : "/particles/cloud/position/step",
+                 0, "expected a 1-D dataset [layers]");
+            goto out;
+        }
+        h5_close(sp);
+        sp = -1;
+        if (len < n_rec)
+            n_rec = len;
+    }
+
+    creator = attr_get_str(file, "/h5md/creator", "name");
+    version = attr_get_str(file, "/h5md/creator", "version");
+    author = attr_get_str(file, "/h5md/author", "name");
+    status = attr_get_str(file, "/parameters", "status");
+    git = attr_get_str(file, "/parameters", "git_revision");
+    fprintf(out, "file:         %s\n", path);
+    fprintf(out, "creator:      %s %s%s%s%s\n", creator ? creator : "(unknown)",
+            version ? version : "", git ? " (git " : "", git ? git : "", git ? ")" : "");
+    fprintf(out, "author:       %s\n", author ? author : "(unknown)");
+    fprintf(out, "status:       %s\n", status ? status : "(unknown)");
+    fprintf(out, "particles:    N = %llu, d = %llu\n", (unsigned long long)dims[1],
+            (unsigned long long)dims[2]);
+    fprintf(out, "layers:       %llu recorded", (unsigned long long)n_rec);
+    if (n_rec > 0) {
+        long long s0, s1;
+        double t0, t1;
+        if (read_row(stp, 0, H5T_NATIVE_LLONG, &s0) < 0 ||
+            read_row(stp, n_rec - 1, H5T_NATIVE_LLONG, &s1) < 0 ||
+            read_row(tim, 0, H5T_NATIVE_DOUBLE, &t0) < 0 ||
+            read_row(tim, n_rec - 1, H5T_NATIVE_DOUBLE, &t1) < 0) {
+            fputc('\n', out);
+            fail(err, errlen, path, "/particles/cloud/position", 1, "cannot read step or time");
+            goto out;
+        }
+        char b0[32], b1[32];
+        fmt_double(b0, sizeof b0, t0);
+        fmt_double(b1, sizeof b1, t1);
+        fprintf(out, ", first step %lld (time %s), last step %lld (time %s)", s0, b0, s1, b1);
+    }
+    fputc('\n', out);
+
+    fprintf(out, "parameters:\n");
+    if (H5Lexists(file, "/parameters", H5P_DEFAULT) > 0 &&
+        (g = H5Gopen2(file, "/parameters", H5P_DEFAULT)) >= 0) {
+        info_ctx c = {out};
+        hsize_t idx = 0;
+        if (H5Aiterate2(g, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, info_param_cb, &c) < 0) {
+            idx = 0;
+            H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_INC, &idx, info_param_cb, &c);
+        }
+        h5_close(g);
+        g = -1;
+    } else
+        fprintf(out, "  (none)\n");
+
+    fprintf(out, "observables at the last recorded layer:\n");
+    obs_ctx oc = {out, -1, 0};
+    if (H5Lexists(file, "/observables", H5P_DEFAULT) > 0 &&
+        (g = H5Gopen2(file, "/observables", H5P_DEFAULT)) >= 0) {
+        hsize_t idx = 0;
+        if (H5Literate(g, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, info_obs_cb, &oc) < 0) {
+            idx = 0;
+            oc.count = 0;
+            H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, info_obs_cb, &oc);
+        }
+    }
+    if (oc.count == 0)
+        fprintf(out, "  (none)\n");
+    rc = 0;
+out:
+    free(creator);
+    free(version);
+    free(author);
+    free(status);
+    free(git);
+    h5_close(g);
+    h5_close(sp);
+    h5_close(val);
+    h5_close(stp);
+    h5_close(tim);
+    h5_close(file);
+    return rc;
+}
+
+int h5md_info(const char *path, FILE *out, char *err, size_t errlen)
+{
+    quiet_state q = quiet_begin();
+    int rc = info_impl(path, out, err, errlen);
+    quiet_end(q);
+    return rc;
+}
