@@ -15,10 +15,11 @@
  * computed in log space: with per-argument shifts M(x) = max_c -(x - a_c1)^2/8 (and likewise for
  * y), S = exp(M(x) + M(y)) sum_c (1/4) e_c(x) e_c(y) where every e_c <= 1 and the largest is 1, so
  * the sum only underflows in far tails (there an exact log-sum-exp is used instead). The y-integral
- * is composite 10-point Gauss-Legendre on panels of width <= sd/2 (sd = 2/sqrt(beta), the
- * component width), graded geometrically towards the kink at y = 0 (first panel
- * <= 1/(2 beta (lambda + 2)), the largest slope of the log-integrand there), over |y| <= 8 + D with
- * beta (D^2/8 - log 4 - 8 lambda) >= 745, beyond which the integrand is below exp(-745) times its
+ * is composite 10-point Gauss-Legendre on panels of width <= min(sd/2, 1) (sd = 2/sqrt(beta), the
+ * component width; 1 resolves the switch between components in log S when beta is small), graded
+ * geometrically towards the kink at y = 0 (first panel <= 1/(2 beta (lambda + 2)), the largest
+ * slope of the log-integrand there), over |y| <= 8 + D with beta (D^2/8 - log 4 - 8 lambda) = 50:
+ * beyond it the integrand is below exp(-50) times its
  * maximum. Each row is summed with its own maximum factored out.
  *
  * beta = 1 closed form: pi(x1, x2) ∝ sum_c (1/4) g(x1; a_c1) g(x2; a_c2) with
@@ -54,6 +55,8 @@ const double mixture_centres[MIXTURE_N_CENTRES][2] = {
 #define MG_PI 3.14159265358979323846264338327950288
 /** Gauss-Legendre order of every panel. */
 #define MG_GL_N 10
+/** Inner integrals are cut where the integrand is below exp(-MG_TAIL) times its maximum. */
+#define MG_TAIL 50.0
 /** Geometric growth of graded panels. */
 #define MG_GROWTH 1.25
 
@@ -173,9 +176,9 @@ int marginal_mixture_laplace(int coord, int d, double lambda, double beta, doubl
     double gx[MG_GL_N], gw[MG_GL_N];
     mg_gauss_legendre(gx, gw);
     const double sd = 2.0 / sqrt(beta);
-    const double hmax = 0.5 * sd;
+    const double hmax = fmin(0.5 * sd, 1.0);
     const double h0 = fmin(hmax, 1.0 / (beta * (lambda + 2.0))) / 2.0;
-    const double reach = 8.0 + sqrt(8.0 * (745.0 / beta + log(4.0) + 8.0 * lambda));
+    const double reach = 8.0 + sqrt(8.0 * (MG_TAIL / beta + log(4.0) + 8.0 * lambda));
     const size_t n_pos = mg_graded_nodes(0.0, reach, h0, hmax, gx, gw, NULL, NULL, 0);
     const size_t n_y = 2 * n_pos;
 

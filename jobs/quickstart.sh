@@ -1,0 +1,13 @@
+#!/bin/sh
+# Set up (Debian packages, build) and run the quickstart: the mixture_laplace reference target
+# (d = 20, four modes, L1 prior) sampled by 400 particles through 100 RWPO layers on 2 ranks.
+set -eu
+cd "$(dirname "$0")/.."
+jobs/setup.sh
+mkdir -p out
+# MPI as root needs these two; more ranks than cores needs oversubscription.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
+mpirun -np 2 --bind-to none build/src/rwpo run configs/quickstart.ini "$@"
+echo
+build/src/rwpo info out/quickstart.h5 | head -20

@@ -1,0 +1,134 @@
+#!/bin/sh
+# Bad configurations, files and command lines: each must exit with status 1 and a one-line error
+# containing the expected text, on 2 ranks, within a timeout (no rank left hanging), without
+# creating the output file. Run by meson test (RWPO_BIN set) or by hand after a build.
+set -u
+RWPO=$(readlink -f "${RWPO_BIN:-build/src/rwpo}")
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+
+good() {
+    cat <<'EOF'
+[run]
+output = out.h5
+layers = 3
+
+[particles]
+n = 10
+dim = 3
+init_scale = 2
+
+[sampler]
+beta = 1
+lambda = 0.1
+h = 0.1
+
+[problem]
+type = mixture_laplace
+EOF
+}
+
+pass=0
+fail=0
+# expect NAME EXPECTED_TEXT CONFIG_FILE [ARGS...]: `rwpo run` must fail with status 1.
+expect() {
+    name=$1; text=$2; shift 2
+    rm -f out.h5
+    out=$(timeout 120 mpirun -np 2 --bind-to none "$RWPO" "$@" 2>&1)
+    rc=$?
+    errs=$(printf '%s\n' "$out" | grep -c '^rwpo: error:')
+    if [ "$rc" -eq 1 ] && printf '%s\n' "$out" | grep -qF -- "$text" && [ "$errs" -ge 1 ] &&
+       [ ! -e out.h5 ]; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL: $name: exit $rc (want 1), want text: $text"
+        printf '%s\n' "$out" | head -5 | sed 's/^/    /'
+    fi
+}
+
+# edit: a good config with sed expressions applied, written to FILE
+edit() {
+    file=$1; shift
+    good > "$file"
+    for e in "$@"; do
+        sed -i "$e" "$file"
+    done
+}
+
+good > good.ini
+# the good one really is good (so the failures below are about their one change)
+if timeout 120 mpirun -np 2 --bind-to none "$RWPO" run good.ini >/dev/null 2>&1 && [ -e out.h5 ]; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1)); echo "FAIL: the base configuration does not run"
+fi
+
+expect unknown-key "unknown key 'betta' in [sampler] (did you mean sampler.beta?)" \
+    run good.ini --set sampler.betta=1
+edit k2.ini 's/^\[problem\]/[problme]/'
+expect unknown-section "unknown section [problme]" run k2.ini
+edit k3.ini '/^beta/d'
+expect missing-key "missing required key [sampler] beta" run k3.ini
+expect bad-number "[sampler] beta = 'abc': not a number" run good.ini --set sampler.beta=abc
+expect out-of-range "[sampler] beta = -1: out of range (allowed: > 0)" run good.ini --set sampler.beta=-1
+expect nan "[sampler] lambda = 'nan': NaN and Inf are not allowed" run good.ini --set sampler.lambda=nan
+edit k7.ini 's/^h = 0.1/h = inf/'
+expect inf "k7.ini:13: [sampler] h = 'inf': NaN and Inf are not allowed" run k7.ini
+expect zero-particles "[particles] n = 0: out of range (allowed: >= 1" run good.ini --set particles.n=0
+expect fractional-n "[particles] n = '2.5': not an integer" run good.ini --set particles.n=2.5
+edit k10.ini '/^dim/d'
+expect missing-dim "missing required key [particles] dim" run k10.ini
+expect bad-enum "[sampler] normaliser = 'fancy': not allowed (allowed: exact | moreau)" \
+    run good.ini --set sampler.normaliser=fancy
+expect bad-weights "[sampler] weights = 'both': not allowed (allowed: coordinatewise | joint)" \
+    run good.ini --set sampler.weights=both
+expect bad-schedule "[sampler] schedule = '50-0.025': bad entry" run good.ini --set sampler.schedule=50-0.025
+expect decreasing-schedule "bad entry (allowed: up to 64 entries 'layer:h' with layer >= 1 increasing" \
+    run good.ini "--set=sampler.schedule=50:0.1, 40:0.2"
+expect init-file-missing-key "[particles] init = file needs init_file" run good.ini --set particles.init=file
+echo "not hdf5" > text.h5
+expect init-file-not-hdf5 "init_file = text.h5:/x" run good.ini --set particles.init=file \
+    --set particles.init_file=text.h5:/x
+expect init-file-absent "init_file = nowhere.h5:/x" run good.ini --set particles.init=file \
+    --set particles.init_file=nowhere.h5:/x
+# a run file's position dataset is 3-D: the wrong type of init file
+timeout 120 mpirun -np 2 --bind-to none "$RWPO" run good.ini --set run.output=traj.h5 >/dev/null 2>&1
+expect init-file-3d "traj.h5:/particles/cloud/position/value" run good.ini --set particles.init=file \
+    --set particles.init_file=traj.h5:/particles/cloud/position/value
+expect init-file-no-dataset "traj.h5:/nothing" run good.ini --set particles.init=file \
+    --set particles.init_file=traj.h5:/nothing
+expect init-file-no-colon "missing dataset (allowed: path.h5:/dataset)" run good.ini \
+    --set particles.init=file --set particles.init_file=traj.h5
+expect init-mean-count "[particles] init_mean = '1,2': not a list of finite numbers (allowed: 1 or d = 3" \
+    run good.ini --set particles.init_mean=1,2
+expect problem-key-mismatch "[problem] std is not a key of problem type 'mixture_laplace'" \
+    run good.ini --set problem.std=2
+expect mixture-dim1 "problem mixture_laplace needs dim >= 2" run good.ini --set particles.dim=1
+expect output-dir "[run] output = nodir/out.h5" run good.ini --set run.output=nodir/out.h5
+printf '[run]\nlayers = 3\nlayers = 4\n' > k26.ini
+expect duplicate-key "k26.ini:3: [run] layers is given twice" run k26.ini
+printf 'layers = 3\n[run]\n' > k27.ini
+expect outside-section "key 'layers' outside any section" run k27.ini
+printf '[run]\nthis line has no equals sign\n' > k28.ini
+expect syntax "k28.ini:2: syntax error" run k28.ini
+expect no-file "nothere.ini: cannot open configuration" run nothere.ini
+expect malformed-set "--set 'sampler.beta': malformed (allowed: section.key=value)" \
+    run good.ini --set sampler.beta
+expect unknown-command "unknown command 'walk'" walk good.ini
+expect unknown-option "unknown option '--fast'" run good.ini --fast
+expect no-config "'run' needs a file argument" run
+expect T-zero "[sampler] T = 0: out of range (allowed: > 0)" run good.ini --set sampler.T=0
+expect T-word "[sampler] T = 'half': not a number (allowed: a number > 0, or 'h')" run good.ini --set sampler.T=half
+expect every-zero "[run] every = 0: out of range (allowed: >= 1" run good.ini --set run.every=0
+awk 'BEGIN{printf "[run]\nname = "; for(i=0;i<300;i++) printf "x"; printf "\n"}' > k37.ini
+expect long-line-real "k37.ini:2: line longer than 198 characters" run k37.ini
+expect check-bad "[sampler] beta = -1: out of range" check good.ini --set sampler.beta=-1
+expect info-not-hdf5 "text.h5" info text.h5
+expect info-missing "nothere.h5" info nothere.h5
+
+echo "bad configurations: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
