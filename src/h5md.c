@@ -17,7 +17,8 @@
  *     dimension, int64 for steps and integer parameters), floats are IEEE float64.
  *   - Extendible datasets have an unlimited first dimension, chunks of at most about 1 MiB and no
  *     fill value (every extension is written straight away): position [1][min(N, rows)][d] with
- *     rows * d * 8 <= 1 MiB, step/time 1024 elements, observables [min(1024, 1 MiB / width)][width].
+ *     rows * d * 8 <= 1 MiB, step/time 1024 elements, observables
+ *     [min(1024, 1 MiB / (8 width))][width].
  *   - The rows of the particle block are written with a collective transfer; a rank with no rows
  *     selects none and still takes part. The position step/time are written by the rank holding
  *     row 0, the observables (value, step, time) by the rank given to h5md_set_writer.
@@ -874,7 +875,8 @@ static int read_matrix_impl(const char *spec, MPI_Comm comm, long n_global, int 
     int rc = -1;
 
     if (!spec) {
-        fail(err, errlen, "h5md_read_matrix", NULL, 0, "no input given (expected path.h5:/dataset)");
+        fail(err, errlen, "h5md_read_matrix", NULL, 0,
+             "no input given (expected path.h5:/dataset)");
         return -1;
     }
     /* split at the last ':' followed by '/' */

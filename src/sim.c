@@ -267,6 +267,7 @@ int sim_record(sim *s)
 {
     timer_start(TIMER_observables);
     observables_compute(s->obs, &s->cfg, s->p, s->prob, s->neighbours);
+    s->last_recorded = s->layer;
     timer_stop(TIMER_observables);
     if (!s->out)
         return 0;

@@ -613,8 +613,8 @@ static void expect_error(const char *spec, long n, int d, const char *word)
     double x[64 * MD];
     char err[512];
     int rc = read_block(spec, n, d, x, err, sizeof err);
-    EXPECT(rc == -1 && contains(err, word), "%s (N = %ld, d = %d): rc = %d, message '%s' lacks '%s'",
-           spec, n, d, rc, err, word);
+    EXPECT(rc == -1 && contains(err, word),
+           "%s (N = %ld, d = %d): rc = %d, message '%s' lacks '%s'", spec, n, d, rc, err, word);
 }
 
 START_TEST(test_read_matrix)
@@ -764,11 +764,22 @@ START_TEST(test_info)
             fclose(out);
         }
         static const char *const want[] = {
-            "N = 5",         "d = 3",          "3 recorded",         "first step 0",
-            "last step 10",  "(time 1)",       "status:       stopped", "creator:      rwpo",
-            "run.seed = 42", "sampler.beta = 0.1", "run.name = \"info test\"", "potential = 12",
-            "mean = [2, 2.25, 2.5] (length 3)", "hist = [200, 201, 202, 203, 204, 205, ...] (length 10)",
-            "config_ini: 2 lines"};
+            "N = 5",
+            "d = 3",
+            "3 recorded",
+            "first step 0",
+            "last step 10",
+            "(time 1)",
+            "status:       stopped",
+            "creator:      rwpo",
+            "run.seed = 42",
+            "sampler.beta = 0.1",
+            "run.name = \"info test\"",
+            "potential = 12",
+            "mean = [2, 2.25, 2.5] (length 3)",
+            "hist = [200, 201, 202, 203, 204, 205, ...] (length 10)",
+            "config_ini: 2 lines",
+        };
         for (size_t i = 0; i < sizeof want / sizeof *want; i++)
             VCHECK(&v, strstr(buf, want[i]) != NULL, "h5md_info output lacks '%s':\n%s", want[i],
                    buf);
@@ -888,6 +899,18 @@ START_TEST(test_write_errors)
 END_TEST
 
 /* ---------------------------------------------------------------------------------------------
+ * No HDF5 file or object (dataset, group, attribute, named type) left open by the module:
+ * run last. (Dataspaces and property lists cannot be counted through the public API.)
+ */
+
+START_TEST(test_no_open_ids)
+{
+    const ssize_t n = H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL);
+    EXPECT(n == 0, "%zd HDF5 files or objects left open", n);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------------------------
  */
 
 static Suite *h5md_suite(void)
@@ -900,6 +923,7 @@ static Suite *h5md_suite(void)
     tc = tcase_create("read");
     tcase_add_test(tc, test_read_matrix);
     tcase_add_test(tc, test_info);
+    tcase_add_test(tc, test_no_open_ids);
     suite_add_tcase(s, tc);
     return s;
 }

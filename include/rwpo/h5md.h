@@ -85,8 +85,9 @@ int h5md_close(h5md_file *f);
 /**
  * Read rows [offset, offset + n_local) of a 2-D float dataset "path.h5:/dataset" of shape
  * [n_global][dim] (collective). Checks the file is HDF5, the dataset exists, is 2-D, floating
- * point, of the expected shape and finite. The finiteness check covers this rank's rows only, so
- * only the ranks holding a non-finite value return -1 for it: agree on the outcome with a reduction.
+ * point, of the expected shape and finite. The finiteness check covers this rank's rows only,
+ * so only the ranks holding a non-finite value return -1 for it: agree on the outcome with a
+ * reduction.
  * @return 0, or -1 with a one-line reason in err
  */
 int h5md_read_matrix(const char *spec, MPI_Comm comm, long n_global, int dim, long offset,

@@ -34,6 +34,7 @@ typedef struct {
     double *work;        /**< kernel scratch */
     long max_local;      /**< largest n_local over ranks (ring capacity) */
     long layer;          /**< last completed layer (0 = initial cloud) */
+    long last_recorded;  /**< layer of the last observables computed */
     double time;         /**< sum of step sizes of completed layers */
     double neighbours;   /**< effective neighbours of the last layer (NaN before layer 1) */
     int warned_identity; /**< the degenerate-attention warning was given */
