@@ -832,6 +832,16 @@ int config_params(const rwpo_config *cfg, h5md_param **out)
     return n;
 }
 
+/* Print text with '|' escaped for a Markdown table cell. */
+static void md_cell(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            fputc('\\', out);
+        fputc(*s, out);
+    }
+}
+
 void config_print_reference(FILE *out)
 {
     fprintf(out, "| key | default | allowed | meaning |\n|---|---|---|---|\n");
@@ -844,7 +854,11 @@ void config_print_reference(FILE *out)
             range_text(k, rt, sizeof rt);
         else
             snprintf(rt, sizeof rt, "%s", k->kind == K_LIST ? "1 or d numbers" : "text");
-        fprintf(out, "| %s.%s | %s | %s | %s |\n", k->section, k->key,
-                k->def ? (k->def[0] ? k->def : "(empty)") : "**required**", rt, k->help);
+        fprintf(out, "| %s.%s | %s | ", k->section, k->key,
+                k->def ? (k->def[0] ? k->def : "(empty)") : "**required**");
+        md_cell(out, rt);
+        fputs(" | ", out);
+        md_cell(out, k->help);
+        fputs(" |\n", out);
     }
 }
