@@ -7,7 +7,7 @@ jobs/setup.sh
 mkdir -p out
 # MPI as root needs these two; more ranks than cores needs oversubscription.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1
 mpirun -np 2 --bind-to none build/src/rwpo run configs/quickstart.ini "$@"
 echo
 build/src/rwpo info out/quickstart.h5 | head -20

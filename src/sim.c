@@ -58,7 +58,7 @@ sim *sim_create(const rwpo_config *cfg, int with_output, int *exit_code)
     if (cfg->init == INIT_FILE) {
         int rc = h5md_read_matrix(cfg->init_file, comm_world(), N, d, s->p->offset, nl, s->p->x,
                                   err, sizeof err);
-        char msg[2300];
+        char msg[4400];
         snprintf(msg, sizeof msg, "[particles] init_file = %s: %s", cfg->init_file, err);
         if (agree_failure(rc != 0, msg)) {
             *exit_code = 1;
@@ -95,7 +95,7 @@ sim *sim_create(const rwpo_config *cfg, int with_output, int *exit_code)
                              user ? user : "unknown", err, sizeof err);
         free(params);
         free(ini);
-        char msg[2300];
+        char msg[4400];
         snprintf(msg, sizeof msg, "[run] output = %s: %s", cfg->output, err);
         if (agree_failure(s->out == NULL, msg)) {
             *exit_code = 1;
@@ -279,7 +279,7 @@ int sim_record(sim *s)
         rc = h5md_write_observables(s->out, s->layer, s->time, s->obs->obs, s->obs->n_obs, err,
                                     sizeof err);
     timer_stop(TIMER_output);
-    char msg[1200];
+    char msg[2300];
     snprintf(msg, sizeof msg, "layer %ld: writing %s: %s", s->layer, s->cfg.output, err);
     return agree_failure(rc != 0, msg) ? 2 : 0;
 }
