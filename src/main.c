@@ -117,8 +117,9 @@ static void progress(const sim *s, double t_start, double *t_last_print)
     double pairs = (double)s->cfg.n * (double)s->cfg.n / per;
     double v;
     const char *name = observables_headline(s->obs, &v);
-    log_info("layer %ld/%ld  %.4g s/layer  ETA %.1f s  %.3g pairs/s  %s = %.6g (layer %ld)  "
-             "%.1f s", k, L, per, eta, pairs, name, v, s->last_recorded, now - t_start);
+    log_info("layer %ld/%ld  %.4g s/layer  ETA %.1f s  %.3g pairs/s  neighbours %.3g  "
+             "%s = %.6g (layer %ld)  %.1f s", k, L, per, eta, pairs, s->neighbours, name, v,
+             s->last_recorded, now - t_start);
 }
 
 static int cmd_run(const cli *c)

@@ -57,7 +57,7 @@ EOF
 log=$(run 3 run small.ini 2>&1) || bad "small run"
 [ "$(echo "$log" | grep -c 'rwpo: layer [0-9]*/10 ')" -eq 10 ] && ok "one progress line per layer" \
     || bad "progress lines"
-echo "$log" | grep -q "pairs/s  mean_error = [0-9.e+-]* (layer 8)" && ok "progress shows pairs/s and the metric" \
+echo "$log" | grep -q "pairs/s  neighbours [0-9.e+-]*  mean_error = [0-9.e+-]* (layer 8)" && ok "progress shows pairs/s and the metric" \
     || bad "progress content"
 info=$("$RWPO" info small.h5)
 echo "$info" | grep -q "N = 13, d = 3" && ok "info: N and d" || bad "info: N and d"
