@@ -53,6 +53,16 @@ void comm_sum_long(long *v, int n)
     MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
 }
 
+void comm_max_int(int *v, int n)
+{
+    MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+}
+
+void comm_sum_u64(unsigned long long *v, int n)
+{
+    MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UNSIGNED_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+}
+
 void comm_reduce_sum_double_root(double *v, int n)
 {
     if (g_rank == 0)
@@ -100,4 +110,48 @@ _Noreturn void comm_abort(int code)
 {
     MPI_Abort(MPI_COMM_WORLD, code);
     exit(code); /* not reached */
+}
+
+/* ---- communicator-explicit helpers (linear algebra, problem setup; issue 5) ---------------- */
+
+int comm_size_of(MPI_Comm comm)
+{
+    int n = 1;
+    MPI_Comm_size(comm, &n);
+    return n;
+}
+
+int comm_rank_of(MPI_Comm comm)
+{
+    int r = 0;
+    MPI_Comm_rank(comm, &r);
+    return r;
+}
+
+void comm_sum_double_on(MPI_Comm comm, double *v, long n)
+{
+    /* chunk so counts fit in an int */
+    while (n > 0) {
+        int c = n > (1L << 30) ? 1 << 30 : (int)n;
+        MPI_Allreduce(MPI_IN_PLACE, v, c, MPI_DOUBLE, MPI_SUM, comm);
+        v += c;
+        n -= c;
+    }
+}
+
+int comm_agree_error(MPI_Comm comm, int failed, char *msg, size_t len)
+{
+    int P = 1, me = 0;
+    MPI_Comm_size(comm, &P);
+    MPI_Comm_rank(comm, &me);
+    int root = failed ? me : P;
+    MPI_Allreduce(MPI_IN_PLACE, &root, 1, MPI_INT, MPI_MIN, comm);
+    if (root == P)
+        return 0;
+    if (msg && len > 0) {
+        msg[len - 1] = '\0';
+        MPI_Bcast(msg, (int)(len < (size_t)1 << 30 ? len : (size_t)1 << 30), MPI_CHAR, root,
+                  comm);
+    }
+    return 1;
 }

@@ -43,7 +43,10 @@ static const char *const ch_method[] = {"rwpo_l1", NULL};
 static const char *const ch_normaliser[] = {"exact", "moreau", NULL};
 static const char *const ch_weights[] = {"coordinatewise", "joint", NULL};
 static const char *const ch_ring[] = {"overlap", "blocking", NULL};
-static const char *const ch_problem[] = {"none", "gaussian", "mixture_laplace", NULL};
+static const char *const ch_problem[] = {"none", "gaussian", "mixture_laplace", "linear",
+                                         "logistic", NULL};
+static const char *const ch_operator[] = {"gaussian", "blur1d", "blur2d", "file", NULL};
+static const char *const ch_layout[] = {"auto", "replicated", "distributed", NULL};
 
 #define OFF(f) offsetof(rwpo_config, f)
 #define SZ(f) sizeof(((rwpo_config *)0)->f)
@@ -68,6 +71,12 @@ static const key_spec keys[] = {
      "ring variant: overlap (Isend/Irecv while computing) or blocking (Sendrecv)"},
     {"run", "block", K_LONG, OFF(block), 0, "256", R_GE, 1, 1e8, NULL, 0,
      "keys per block in the attention kernel (cache blocking)"},
+    {"run", "checkpoint_every", K_LONG, OFF(checkpoint_every), 0, "100", R_GE, 0, 1e9, NULL,
+     0, "write a checkpoint every k layers (0 = only when stopped early); see Checkpoints"},
+    {"run", "wall_time", K_DOUBLE, OFF(wall_time), 0, "0", R_GE, 0, HUGE_VAL, NULL, 0,
+     "wall-clock budget in seconds (0 = none): stop with a checkpoint before exceeding it"},
+    {"run", "stop_file", K_STRING, OFF(stop_file), SZ(stop_file), "", R_NONE, 0, 0, NULL, 0,
+     "if this file appears, stop after the current layer with a checkpoint (and remove it)"},
     {"particles", "n", K_LONG, OFF(n), 0, NULL, R_GE, 1, 1e12, NULL, 0,
      "number of particles N"},
     {"particles", "dim", K_LONG, OFF(dim), 0, NULL, R_GE, 1, 1e6, NULL, 0, "dimension d"},
@@ -96,11 +105,46 @@ static const key_spec keys[] = {
     {"sampler", "weights", K_ENUM, OFF(weights), 0, "coordinatewise", R_NONE, 0, 0, ch_weights,
      0, "attention weights: coordinatewise (d heads of width 1) or joint"},
     {"problem", "type", K_ENUM, OFF(problem), 0, NULL, R_NONE, 0, 0, ch_problem, 0,
-     "smooth potential f: none, gaussian, mixture_laplace"},
+     "smooth potential f: none, gaussian, mixture_laplace, linear, logistic"},
     {"problem", "mean", K_LIST, OFF(problem_mean), SZ(problem_mean), "0", R_NONE, 0, 0, NULL,
      PB(PROBLEM_GAUSSIAN), "gaussian: mu, one value or d values"},
     {"problem", "std", K_DOUBLE, OFF(problem_std), 0, "1", R_GT, 0, HUGE_VAL, NULL,
      PB(PROBLEM_GAUSSIAN), "gaussian: s in f = |x - mu|^2 / (2 s^2)"},
+    /* linear inverse problem and logistic regression (issue 5) */
+    {"problem", "operator", K_ENUM, OFF(problem_operator), 0, "gaussian", R_NONE, 0, 0,
+     ch_operator, PB(PROBLEM_LINEAR),
+     "linear: A = gaussian (iid N(0, 1/m)), blur1d, blur2d (Gaussian blur) or file"},
+    {"problem", "operator_file", K_STRING, OFF(operator_file), SZ(operator_file), "", R_NONE, 0,
+     0, NULL, PB(PROBLEM_LINEAR) | PB(PROBLEM_LOGISTIC),
+     "path.h5:/dataset: linear: A [m][d]; logistic: features [n][d] (empty = generated)"},
+    {"problem", "data_file", K_STRING, OFF(data_file), SZ(data_file), "", R_NONE, 0, 0, NULL,
+     PB(PROBLEM_LINEAR) | PB(PROBLEM_LOGISTIC),
+     "path.h5:/dataset: linear: b [m]; logistic: labels 0/1 [n] (with operator_file)"},
+    {"problem", "truth_file", K_STRING, OFF(truth_file), SZ(truth_file), "", R_NONE, 0, 0, NULL,
+     PB(PROBLEM_LINEAR) | PB(PROBLEM_LOGISTIC),
+     "optional path.h5:/dataset: the true x [d] of file data (for the truth metrics)"},
+    {"problem", "m", K_LONG, OFF(problem_m), 0, "0", R_GE, 0, 1e9, NULL,
+     PB(PROBLEM_LINEAR) | PB(PROBLEM_LOGISTIC),
+     "linear: rows m of A (0 = d); logistic: data points n (0 = 500)"},
+    {"problem", "sigma", K_DOUBLE, OFF(problem_sigma), 0, "0.1", R_GT, 0, HUGE_VAL, NULL,
+     PB(PROBLEM_LINEAR), "linear: noise std sigma, f = |A x - b|^2 / (2 sigma^2)"},
+    {"problem", "sparsity", K_LONG, OFF(problem_sparsity), 0, "5", R_GE, 0, 1e9, NULL,
+     PB(PROBLEM_LINEAR), "linear: non-zeros k of the generated x_true (k <= d)"},
+    {"problem", "blur_width", K_DOUBLE, OFF(blur_width), 0, "2", R_GT, 0, HUGE_VAL, NULL,
+     PB(PROBLEM_LINEAR), "linear blur1d/blur2d: standard deviation of the blur in pixels"},
+    {"problem", "support_threshold", K_DOUBLE, OFF(support_threshold), 0, "0.25", R_GE, 0,
+     HUGE_VAL, NULL, PB(PROBLEM_LINEAR),
+     "linear: |posterior mean| above this counts as support (precision/recall)"},
+    {"linalg", "layout", K_ENUM, OFF(linalg_layout), 0, "auto", R_NONE, 0, 0, ch_layout,
+     PB(PROBLEM_LINEAR),
+     "operator layout: replicated (A on every rank, DGEMM), distributed (ScaLAPACK), auto"},
+    {"linalg", "block", K_LONG, OFF(linalg_block), 0, "64", R_GE, 1, 1e6, NULL,
+     PB(PROBLEM_LINEAR), "ScaLAPACK block size (rows = columns)"},
+    {"linalg", "memory_budget", K_LONG, OFF(linalg_memory_budget), 0, "1073741824", R_GE, 0,
+     9e15, NULL, PB(PROBLEM_LINEAR),
+     "bytes per rank for the operator: auto replicates A when it fits"},
+    {"linalg", "grid_rows", K_LONG, OFF(linalg_grid_rows), 0, "0", R_GE, 0, 1e6, NULL,
+     PB(PROBLEM_LINEAR), "BLACS process-grid rows, a divisor of the rank count (0 = squarest)"},
 };
 #define N_KEYS ((int)(sizeof keys / sizeof keys[0]))
 
@@ -520,14 +564,98 @@ static const raw_entry *last_entry(const raw_list *l, const key_spec *k)
     return e;
 }
 
-int config_load(const char *path, char *const *sets, int n_sets, rwpo_config *cfg, char *err,
-                size_t errlen)
+/* Cross-checks of the linear and logistic problems (issue 5). 0 or -1 with err set. */
+static int validate_inverse(const rwpo_config *cfg, const char *path, char *err, size_t errlen)
+{
+    const int lin = cfg->problem == PROBLEM_LINEAR, logi = cfg->problem == PROBLEM_LOGISTIC;
+    if (!lin && !logi)
+        return 0;
+    const char *files[3] = {cfg->operator_file, cfg->data_file, cfg->truth_file};
+    const char *names[3] = {"operator_file", "data_file", "truth_file"};
+    for (int i = 0; i < 3; i++)
+        if (files[i][0] && !strstr(files[i], ":/")) {
+            set_err(err, errlen, "%s: [problem] %s = '%s': missing dataset (allowed: "
+                    "path.h5:/dataset)", path, names[i], files[i]);
+            return -1;
+        }
+    const int from_file = lin ? cfg->problem_operator == OPERATOR_FILE : cfg->operator_file[0];
+    if (lin && from_file && (!cfg->operator_file[0] || !cfg->data_file[0])) {
+        set_err(err, errlen, "%s: [problem] operator = file needs operator_file = path.h5:/A and "
+                "data_file = path.h5:/b", path);
+        return -1;
+    }
+    if (lin && !from_file && (cfg->operator_file[0] || cfg->data_file[0] || cfg->truth_file[0])) {
+        set_err(err, errlen, "%s: [problem] operator_file, data_file and truth_file need "
+                "operator = file (allowed: set operator = file, or remove them)", path);
+        return -1;
+    }
+    if (logi && !cfg->operator_file[0] != !cfg->data_file[0]) {
+        set_err(err, errlen, "%s: [problem] logistic data from a file needs both operator_file "
+                "(features [n][d]) and data_file (labels [n])", path);
+        return -1;
+    }
+    if (logi && !from_file && cfg->truth_file[0]) {
+        set_err(err, errlen, "%s: [problem] truth_file is only used with data from files "
+                "(operator_file, data_file)", path);
+        return -1;
+    }
+    if (lin && !from_file && cfg->problem_sparsity > cfg->dim) {
+        set_err(err, errlen, "%s: [problem] sparsity = %ld: more non-zeros than dim = %ld "
+                "(allowed: 0..%ld)", path, cfg->problem_sparsity, cfg->dim, cfg->dim);
+        return -1;
+    }
+    if (lin && cfg->problem_operator == OPERATOR_BLUR2D) {
+        long side = lround(sqrt((double)cfg->dim));
+        if (side * side != cfg->dim) {
+            set_err(err, errlen, "%s: [particles] dim = %ld: operator blur2d needs a square "
+                    "image, dim = side^2", path, cfg->dim);
+            return -1;
+        }
+    }
+    if (lin && (cfg->problem_operator == OPERATOR_BLUR1D ||
+                cfg->problem_operator == OPERATOR_BLUR2D) &&
+        cfg->problem_m != 0 && cfg->problem_m != cfg->dim) {
+        set_err(err, errlen, "%s: [problem] m = %ld: a blur operator is square (allowed: 0 or "
+                "dim = %ld)", path, cfg->problem_m, cfg->dim);
+        return -1;
+    }
+    if (lin && !from_file && cfg->lambda == 0 && cfg->problem_m != 0 &&
+        cfg->problem_m < cfg->dim) {
+        set_err(err, errlen, "%s: [problem] m = %ld < dim = %ld with [sampler] lambda = 0: A'A "
+                "is singular and the posterior is improper (allowed: m >= dim, or lambda > 0)",
+                path, cfg->problem_m, cfg->dim);
+        return -1;
+    }
+    if (lin && cfg->problem_operator == OPERATOR_FILE && cfg->problem_m != 0) {
+        set_err(err, errlen, "%s: [problem] m = %ld: with operator = file m is the row count of "
+                "the dataset (allowed: 0)", path, cfg->problem_m);
+        return -1;
+    }
+    if (logi && from_file && cfg->problem_m != 0) {
+        set_err(err, errlen, "%s: [problem] m = %ld: with data from files n is the row count of "
+                "the dataset (allowed: 0)", path, cfg->problem_m);
+        return -1;
+    }
+    return 0;
+}
+
+/* Load from the file `path`, or (text != NULL) from INI text labelled `path` in messages. */
+static int load_impl(const char *path, const char *text, char *const *sets, int n_sets,
+                     rwpo_config *cfg, char *err, size_t errlen)
 {
     raw_list l = {0};
     int rc = -1;
     char loc[CONFIG_STR + 64], sug[128];
     config_defaults(cfg);
 
+    if (text) {
+        int pr = ini_parse_string(text, ini_handler_cb, &l);
+        if (pr != 0 || l.failed) {
+            set_err(err, errlen, "%s: line %d: syntax error in stored configuration", path, pr);
+            goto out;
+        }
+        goto parsed;
+    }
     /* libinih silently splits lines longer than its buffer: refuse them. */
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -566,6 +694,7 @@ int config_load(const char *path, char *const *sets, int n_sets, rwpo_config *cf
             set_err(err, errlen, "%s: cannot read configuration", path);
         goto out;
     }
+parsed:
     /* Line numbers, and keys given twice in the file. */
     for (int i = 0; i < l.n; i++) {
         int nth = 0;
@@ -573,7 +702,7 @@ int config_load(const char *path, char *const *sets, int n_sets, rwpo_config *cf
             if (strcmp(l.v[j].section, l.v[i].section) == 0 &&
                 strcmp(l.v[j].key, l.v[i].key) == 0)
                 nth++;
-        l.v[i].line = find_line(path, l.v[i].section, l.v[i].key, nth);
+        l.v[i].line = text ? 0 : find_line(path, l.v[i].section, l.v[i].key, nth);
         if (nth > 0) {
             where(path, &l.v[i], loc, sizeof loc);
             set_err(err, errlen, "%s: [%s] %s is given twice (allowed: once per file; use "
@@ -607,11 +736,11 @@ int config_load(const char *path, char *const *sets, int n_sets, rwpo_config *cf
         if (!is_section(e->section)) {
             if (e->section[0] == '\0') {
                 set_err(err, errlen, "%s: key '%s' outside any section (allowed: inside [run], "
-                        "[particles], [sampler], [problem])", loc, e->key);
+                        "[particles], [sampler], [problem], [linalg])", loc, e->key);
             } else {
                 suggest(e->section, e->key, sug, sizeof sug);
                 set_err(err, errlen, "%s: unknown section [%s] (allowed: run, particles, "
-                        "sampler, problem)%s", loc, e->section, sug);
+                        "sampler, problem, linalg)%s", loc, e->section, sug);
             }
             goto out;
         }
@@ -641,8 +770,16 @@ int config_load(const char *path, char *const *sets, int n_sets, rwpo_config *cf
         const raw_entry *e = last_entry(&l, &keys[i]);
         if (e && keys[i].problems && !(keys[i].problems & PB(cfg->problem))) {
             where(path, e, loc, sizeof loc);
-            set_err(err, errlen, "%s: [problem] %s is not a key of problem type '%s' (it belongs "
-                    "to gaussian)", loc, keys[i].key, ch_problem[cfg->problem]);
+            char owners[128] = "";
+            for (int t = 0; ch_problem[t]; t++)
+                if (keys[i].problems & PB(t)) {
+                    size_t ol = strlen(owners);
+                    snprintf(owners + ol, sizeof owners - ol, "%s%s", ol ? ", " : "",
+                             ch_problem[t]);
+                }
+            set_err(err, errlen, "%s: [%s] %s is not a key of problem type '%s' (it belongs "
+                    "to %s)", loc, keys[i].section, keys[i].key, ch_problem[cfg->problem],
+                    owners);
             goto out;
         }
     }
@@ -696,6 +833,8 @@ int config_load(const char *path, char *const *sets, int n_sets, rwpo_config *cf
                     "dim >= 2", path, cfg->dim);
             goto out;
         }
+        if (validate_inverse(cfg, path, err, errlen) != 0)
+            goto out;
         if (cfg->output[0] == '\0') {
             set_err(err, errlen, "%s: [run] output is empty (allowed: a file path)", path);
             goto out;
@@ -710,6 +849,18 @@ int config_load(const char *path, char *const *sets, int n_sets, rwpo_config *cf
 out:
     free(l.v);
     return rc;
+}
+
+int config_load(const char *path, char *const *sets, int n_sets, rwpo_config *cfg, char *err,
+                size_t errlen)
+{
+    return load_impl(path, NULL, sets, n_sets, cfg, err, errlen);
+}
+
+int config_parse_text(const char *label, const char *text, rwpo_config *cfg, char *err,
+                      size_t errlen)
+{
+    return load_impl(label, text ? text : "", NULL, 0, cfg, err, errlen);
 }
 
 /* Value of a key as text. */
@@ -861,4 +1012,66 @@ void config_print_reference(FILE *out)
         md_cell(out, k->help);
         fputs(" |\n", out);
     }
+}
+
+/* Keys that change the trajectory from a given state (restart validation): the sampler, the
+ * problem, N, d and the seed. Output cadence, names, kernel tuning and init keys do not. */
+static int is_physics(const key_spec *k)
+{
+    if (strcmp(k->section, "sampler") == 0 || strcmp(k->section, "problem") == 0)
+        return 1;
+    if (strcmp(k->section, "particles") == 0)
+        return strcmp(k->key, "n") == 0 || strcmp(k->key, "dim") == 0;
+    if (strcmp(k->section, "run") == 0)
+        return strcmp(k->key, "seed") == 0;
+    return 0;
+}
+
+int config_physics_diff(const rwpo_config *a, const rwpo_config *b, char *out, size_t outlen)
+{
+    char va[CONFIG_LIST], vb[CONFIG_LIST];
+    int n = 0;
+    size_t len = 0;
+    if (outlen)
+        out[0] = '\0';
+    for (int i = 0; i < N_KEYS; i++) {
+        const key_spec *k = &keys[i];
+        if (!is_physics(k) || (!key_applies(a, k) && !key_applies(b, k)))
+            continue;
+        value_text(a, k, va, sizeof va);
+        value_text(b, k, vb, sizeof vb);
+        if (!key_applies(a, k))
+            snprintf(va, sizeof va, "(unset)");
+        if (!key_applies(b, k))
+            snprintf(vb, sizeof vb, "(unset)");
+        if (strcmp(va, vb) == 0)
+            continue;
+        if (len < outlen) {
+            int w = snprintf(out + len, outlen - len, "%s%s.%s (%.40s -> %.40s)", n ? ", " : "",
+                             k->section, k->key, va, vb);
+            len += w > 0 ? (size_t)w : 0;
+        }
+        n++;
+    }
+    return n;
+}
+
+unsigned long long config_physics_hash(const rwpo_config *c)
+{
+    unsigned long long h = 1469598103934665603ULL; /* FNV-1a 64 */
+    char v[CONFIG_LIST + 160];
+    for (int i = 0; i < N_KEYS; i++) {
+        const key_spec *k = &keys[i];
+        if (!is_physics(k) || !key_applies(c, k))
+            continue;
+        int w = snprintf(v, sizeof v, "%s.%s=", k->section, k->key);
+        value_text(c, k, v + w, sizeof v - (size_t)w);
+        for (const char *p = v; *p; p++) {
+            h ^= (unsigned char)*p;
+            h *= 1099511628211ULL;
+        }
+        h ^= '\n';
+        h *= 1099511628211ULL;
+    }
+    return h;
 }

@@ -82,6 +82,7 @@ struct h5md_file {
     obs_ds *obs;         /* n_obs entries */
     int n_obs;
     hsize_t n_rec_obs;   /* observable layers written */
+    int flags;           /* H5MD_CHECKSUM: Fletcher32 on the positions */
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -279,7 +280,7 @@ static hid_t group_create(hid_t loc, const char *name, const char *path, const c
  */
 static hid_t dataset_create_ext(hid_t loc, const char *name, const char *path, const char *obj,
                                 hid_t ftype, int rank, const hsize_t *tail, const hsize_t *chunk,
-                                char *err, size_t errlen)
+                                int fletcher32, char *err, size_t errlen)
 {
     hsize_t dims[3] = {0, 0, 0}, maxdims[3] = {H5S_UNLIMITED, 0, 0};
     for (int i = 1; i < rank; i++)
@@ -292,7 +293,8 @@ static hid_t dataset_create_ext(hid_t loc, const char *name, const char *path, c
     }
     dcpl = H5Pcreate(H5P_DATASET_CREATE);
     if (dcpl < 0 || H5Pset_chunk(dcpl, rank, chunk) < 0 ||
-        H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0) {
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0 ||
+        (fletcher32 && H5Pset_fletcher32(dcpl) < 0)) {
         fail(err, errlen, path, obj, 1, "cannot set up chunking");
         goto out;
     }
@@ -441,15 +443,16 @@ static int write_static(h5md_file *f, const h5md_param *params, int n_params,
     const hsize_t chunk3[3] = {1, chunk_rows((size_t)d * sizeof(double), n), d};
     const hsize_t chunk1[1] = {CHUNK_1D};
     f->pos_value = dataset_create_ext(pos, "value", p, "/particles/cloud/position/value",
-                                      H5T_IEEE_F64LE, 3, tail, chunk3, err, errlen);
+                                      H5T_IEEE_F64LE, 3, tail, chunk3,
+                                      (f->flags & H5MD_CHECKSUM) != 0, err, errlen);
     if (f->pos_value < 0)
         goto out;
     f->pos_step = dataset_create_ext(pos, "step", p, "/particles/cloud/position/step",
-                                     H5T_STD_I64LE, 1, NULL, chunk1, err, errlen);
+                                     H5T_STD_I64LE, 1, NULL, chunk1, 0, err, errlen);
     if (f->pos_step < 0)
         goto out;
     f->pos_time = dataset_create_ext(pos, "time", p, "/particles/cloud/position/time",
-                                     H5T_IEEE_F64LE, 1, NULL, chunk1, err, errlen);
+                                     H5T_IEEE_F64LE, 1, NULL, chunk1, 0, err, errlen);
     if (f->pos_time < 0)
         goto out;
 
@@ -520,7 +523,7 @@ static void free_handle(h5md_file *f)
 
 static h5md_file *create_impl(const char *path, MPI_Comm comm, long n_global, int dim,
                               const h5md_param *params, int n_params, const char *config_ini,
-                              const char *author, char *err, size_t errlen)
+                              const char *author, int flags, char *err, size_t errlen)
 {
     if (!path || !path[0]) {
         fail(err, errlen, "h5md_create", NULL, 0, "no output path given");
@@ -542,6 +545,7 @@ static h5md_file *create_impl(const char *path, MPI_Comm comm, long n_global, in
     f->n_global = n_global;
     f->dim = dim;
     f->writer = -1;
+    f->flags = flags;
 
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0 ||
@@ -584,7 +588,7 @@ h5md_file *h5md_create(const char *path, MPI_Comm comm, long n_global, int dim,
 {
     quiet_state q = quiet_begin();
     h5md_file *f = create_impl(path, comm, n_global, dim, params, n_params, config_ini, author,
-                               err, errlen);
+                               0, err, errlen);
     quiet_end(q);
     return f;
 }
@@ -675,18 +679,18 @@ static int observables_create(h5md_file *f, const h5md_observable *obs, int n_ob
         snprintf(obj, sizeof obj, "/observables/%s/value", o->name);
         o->value = o->width == 1
                        ? dataset_create_ext(g, "value", f->path, obj, H5T_IEEE_F64LE, 1, NULL,
-                                            chunk1, err, errlen)
+                                            chunk1, 0, err, errlen)
                        : dataset_create_ext(g, "value", f->path, obj, H5T_IEEE_F64LE, 2, tail,
-                                            chunk2, err, errlen);
+                                            chunk2, 0, err, errlen);
         if (o->value < 0)
             goto out;
         snprintf(obj, sizeof obj, "/observables/%s/step", o->name);
-        o->step = dataset_create_ext(g, "step", f->path, obj, H5T_STD_I64LE, 1, NULL, chunk1,
+        o->step = dataset_create_ext(g, "step", f->path, obj, H5T_STD_I64LE, 1, NULL, chunk1, 0,
                                      err, errlen);
         if (o->step < 0)
             goto out;
         snprintf(obj, sizeof obj, "/observables/%s/time", o->name);
-        o->time = dataset_create_ext(g, "time", f->path, obj, H5T_IEEE_F64LE, 1, NULL, chunk1,
+        o->time = dataset_create_ext(g, "time", f->path, obj, H5T_IEEE_F64LE, 1, NULL, chunk1, 0,
                                      err, errlen);
         if (o->time < 0)
             goto out;
@@ -866,8 +870,10 @@ static int path_exists(hid_t file, const char *obj, char *missing, size_t mlen)
     return found;
 }
 
-static int read_matrix_impl(const char *spec, MPI_Comm comm, long n_global, int dim, long offset,
-                            long n_local, double *x, char *err, size_t errlen)
+/* Rows [offset, offset + n_local) of a 2-D [N][d] dataset (frame < 0) or of frame `frame` of a
+ * 3-D [frames][N][d] dataset (collective). */
+static int read_matrix_impl(const char *spec, MPI_Comm comm, long frame, long n_global, int dim,
+                            long offset, long n_local, double *x, char *err, size_t errlen)
 {
     char *path = NULL, missing[512];
     const char *dset = NULL;
@@ -953,9 +959,11 @@ static int read_matrix_impl(const char *spec, MPI_Comm comm, long n_global, int 
     char shape[256] = "";
     for (int i = 0, m = 0; i < ndims && m >= 0 && (size_t)m < sizeof shape; i++)
         m += snprintf(shape + m, sizeof shape - (size_t)m, "[%llu]", (unsigned long long)dims[i]);
-    if (ndims != 2) {
-        fail(err, errlen, path, dset, 0, "dataset is %d-D of shape %s, expected 2-D [%ld][%d]",
-             ndims, ndims ? shape : "(scalar)", n_global, dim);
+    const int want = frame < 0 ? 2 : 3, o = frame < 0 ? 0 : 1;
+    if (ndims != want) {
+        fail(err, errlen, path, dset, 0, "dataset is %d-D of shape %s, expected %s[%ld][%d]",
+             ndims, ndims ? shape : "(scalar)", frame < 0 ? "2-D " : "3-D [frames]", n_global,
+             dim);
         goto out;
     }
     type = H5Dget_type(obj);
@@ -965,9 +973,14 @@ static int read_matrix_impl(const char *spec, MPI_Comm comm, long n_global, int 
              cls == H5T_INTEGER ? "integer" : cls == H5T_STRING ? "string" : "non-float");
         goto out;
     }
-    if (dims[0] != (hsize_t)n_global || dims[1] != (hsize_t)dim) {
-        fail(err, errlen, path, dset, 0, "found shape %s, expected [%ld][%d] (N x d)", shape,
-             n_global, dim);
+    if (dims[o] != (hsize_t)n_global || dims[o + 1] != (hsize_t)dim) {
+        fail(err, errlen, path, dset, 0, "found shape %s, expected %s[%ld][%d] (N x d)", shape,
+             frame < 0 ? "" : "[frames]", n_global, dim);
+        goto out;
+    }
+    if (frame >= 0 && (hsize_t)frame >= dims[0]) {
+        fail(err, errlen, path, dset, 0, "frame %ld does not exist (%llu frames)", frame,
+             (unsigned long long)dims[0]);
         goto out;
     }
     dxpl = H5Pcreate(H5P_DATASET_XFER);
@@ -977,9 +990,12 @@ static int read_matrix_impl(const char *spec, MPI_Comm comm, long n_global, int 
     }
     herr_t sel;
     if (local_ok && n_local > 0) {
-        const hsize_t start[2] = {(hsize_t)offset, 0}, count[2] = {(hsize_t)n_local, (hsize_t)dim};
+        const hsize_t start[3] = {frame < 0 ? (hsize_t)offset : (hsize_t)frame,
+                                  frame < 0 ? 0 : (hsize_t)offset, 0};
+        const hsize_t count[3] = {frame < 0 ? (hsize_t)n_local : 1,
+                                  frame < 0 ? (hsize_t)dim : (hsize_t)n_local, (hsize_t)dim};
         sel = H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
-        ms = H5Screate_simple(2, count, NULL);
+        ms = H5Screate_simple(want, count, NULL);
     } else {
         const hsize_t one = 1;
         sel = H5Sselect_none(space);
@@ -1026,9 +1042,468 @@ int h5md_read_matrix(const char *spec, MPI_Comm comm, long n_global, int dim, lo
                      long n_local, double *x, char *err, size_t errlen)
 {
     quiet_state q = quiet_begin();
-    int rc = read_matrix_impl(spec, comm, n_global, dim, offset, n_local, x, err, errlen);
+    int rc = read_matrix_impl(spec, comm, -1, n_global, dim, offset, n_local, x, err, errlen);
     quiet_end(q);
     return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Checkpoints and restart: checksummed creation, attribute groups, reopening for append
+ */
+
+static char *attr_get_str(hid_t file, const char *obj, const char *name);
+static int read_row(hid_t ds, hsize_t i, hid_t mtype, void *buf);
+
+h5md_file *h5md_create_ex(const char *path, MPI_Comm comm, long n_global, int dim,
+                          const h5md_param *params, int n_params, const char *config_ini,
+                          const char *author, int flags, char *err, size_t errlen)
+{
+    quiet_state q = quiet_begin();
+    h5md_file *f = create_impl(path, comm, n_global, dim, params, n_params, config_ini, author,
+                               flags, err, errlen);
+    quiet_end(q);
+    return f;
+}
+
+static int write_attrs_impl(h5md_file *f, const char *group, const h5md_param *params, int n,
+                            char *err, size_t errlen)
+{
+    hid_t g = -1;
+    int rc = -1;
+    htri_t ex = H5Lexists(f->file, group, H5P_DEFAULT);
+    g = ex > 0 ? H5Gopen2(f->file, group, H5P_DEFAULT)
+               : group_create(f->file, group + (group[0] == '/'), f->path, group, 1, err,
+                              errlen);
+    if (g < 0) {
+        fail(err, errlen, f->path, group, 1, "cannot open or create the group");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        const h5md_param *p = &params[i];
+        if (H5Aexists(g, p->name) > 0 && H5Adelete(g, p->name) < 0) {
+            fail(err, errlen, f->path, group, 1, "cannot replace attribute '%s'", p->name);
+            goto out;
+        }
+        int r = -1;
+        if (p->type == 'd')
+            r = attr_write(g, f->path, group, p->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0,
+                           &p->d, err, errlen);
+        else if (p->type == 'i')
+            r = attr_write(g, f->path, group, p->name, H5T_STD_I64LE, H5T_NATIVE_LLONG, 0, &p->i,
+                           err, errlen);
+        else if (p->type == 's')
+            r = attr_str(g, f->path, group, p->name, p->s ? p->s : "", err, errlen);
+        else
+            fail(err, errlen, f->path, group, 0, "attribute '%s': unknown type '%c'", p->name,
+                 p->type);
+        if (r < 0)
+            goto out;
+    }
+    rc = flush(f, err, errlen);
+out:
+    h5_close(g);
+    return rc;
+}
+
+int h5md_write_attrs(h5md_file *f, const char *group, const h5md_param *params, int n, char *err,
+                     size_t errlen)
+{
+    if (!f || !group || group[0] != '/' || n < 0 || (n > 0 && !params)) {
+        fail(err, errlen, f ? f->path : "h5md_write_attrs", group, 0, "bad arguments");
+        return -1;
+    }
+    quiet_state q = quiet_begin();
+    int rc = write_attrs_impl(f, group, params, n, err, errlen);
+    quiet_end(q);
+    return rc;
+}
+
+/* Read a whole 1-D int64 dataset (independent read) into a malloc'd array. */
+static long long *read_steps(hid_t ds, hsize_t *len)
+{
+    hid_t sp = H5Dget_space(ds);
+    long long *v = NULL;
+    if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 ||
+        H5Sget_simple_extent_dims(sp, len, NULL) < 0)
+        goto out;
+    v = malloc((*len ? *len : 1) * sizeof *v);
+    if (v && *len && H5Dread(ds, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+        free(v);
+        v = NULL;
+    }
+out:
+    h5_close(sp);
+    return v;
+}
+
+/* Frames to keep: the leading, strictly increasing steps <= keep_step; -1 if out of order. */
+static long frames_upto(const long long *steps, hsize_t n, int64_t keep_step)
+{
+    long k = 0;
+    for (hsize_t i = 0; i < n; i++) {
+        if (i > 0 && steps[i] <= steps[i - 1])
+            return -1;
+        if (steps[i] <= keep_step)
+            k++;
+    }
+    return k;
+}
+
+/* Shrink a dataset's first dimension to len (collective). */
+static int shrink(const h5md_file *f, hid_t ds, const char *obj, hsize_t len, char *err,
+                  size_t errlen)
+{
+    hsize_t dims[3] = {0, 0, 0};
+    hid_t sp = H5Dget_space(ds);
+    int r = sp < 0 ? -1 : H5Sget_simple_extent_dims(sp, dims, NULL);
+    h5_close(sp);
+    if (r < 1) {
+        fail(err, errlen, f->path, obj, 1, "cannot read the dataset's shape");
+        return -1;
+    }
+    dims[0] = len;
+    if (H5Dset_extent(ds, dims) < 0) {
+        fail(err, errlen, f->path, obj, 1, "cannot truncate to %llu records",
+             (unsigned long long)len);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    char **names;
+    int n, cap;
+} name_list;
+
+static herr_t collect_names(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)g;
+    (void)info;
+    name_list *l = data;
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 16;
+        char **v = realloc(l->names, (size_t)cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->names = v;
+        l->cap = cap;
+    }
+    if (!(l->names[l->n] = dup_str(name)))
+        return -1;
+    l->n++;
+    return 0;
+}
+
+/* Reopen the observables and truncate them to the steps <= keep_step; sets f->obs. */
+static int reopen_observables(h5md_file *f, int64_t keep_step, char *err, size_t errlen)
+{
+    name_list l = {0};
+    char obj[512];
+    int rc = -1;
+    hid_t root = H5Gopen2(f->file, "/observables", H5P_DEFAULT);
+    if (root < 0) {
+        fail(err, errlen, f->path, "/observables", 1, "cannot open group");
+        return -1;
+    }
+    hsize_t idx = 0;
+    if (H5Literate(root, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_names, &l) < 0) {
+        fail(err, errlen, f->path, "/observables", 1, "cannot list the observables");
+        goto out;
+    }
+    if (l.n == 0) { /* none written yet: created at the first write */
+        rc = 0;
+        goto out;
+    }
+    f->obs = calloc((size_t)l.n, sizeof *f->obs);
+    if (!f->obs) {
+        fail(err, errlen, f->path, "/observables", 0, "out of memory");
+        goto out;
+    }
+    f->n_obs = l.n;
+    f->obs_created = 1;
+    for (int i = 0; i < l.n; i++)
+        f->obs[i].value = f->obs[i].step = f->obs[i].time = -1;
+    long keep = -1;
+    for (int i = 0; i < l.n; i++) {
+        obs_ds *o = &f->obs[i];
+        o->name = l.names[i];
+        l.names[i] = NULL;
+        snprintf(obj, sizeof obj, "/observables/%s", o->name);
+        hid_t g = H5Gopen2(root, o->name, H5P_DEFAULT);
+        if (g >= 0) {
+            o->value = H5Dopen2(g, "value", H5P_DEFAULT);
+            o->step = H5Dopen2(g, "step", H5P_DEFAULT);
+            o->time = H5Dopen2(g, "time", H5P_DEFAULT);
+            h5_close(g);
+        }
+        if (g < 0 || o->value < 0 || o->step < 0 || o->time < 0) {
+            fail(err, errlen, f->path, obj, 1, "damaged: cannot open value, step and time");
+            goto out;
+        }
+        hsize_t dims[2] = {0, 1}, n;
+        hid_t sp = H5Dget_space(o->value);
+        int r = sp < 0 ? -1 : H5Sget_simple_extent_dims(sp, dims, NULL);
+        h5_close(sp);
+        o->width = r == 2 ? (int)dims[1] : 1;
+        long long *steps = read_steps(o->step, &n);
+        long k = steps ? frames_upto(steps, n, keep_step) : -1;
+        free(steps);
+        if (r < 1 || k < 0 || (keep >= 0 && k != keep)) {
+            fail(err, errlen, f->path, obj, 0, "damaged: unreadable or inconsistent steps");
+            goto out;
+        }
+        keep = k;
+        snprintf(obj, sizeof obj, "/observables/%s/value", o->name);
+        if (shrink(f, o->value, obj, (hsize_t)k, err, errlen) < 0 ||
+            shrink(f, o->step, obj, (hsize_t)k, err, errlen) < 0 ||
+            shrink(f, o->time, obj, (hsize_t)k, err, errlen) < 0)
+            goto out;
+    }
+    f->n_rec_obs = (hsize_t)keep;
+    rc = 0;
+out:
+    for (int i = 0; i < l.n; i++)
+        free(l.names[i]);
+    free(l.names);
+    h5_close(root);
+    return rc;
+}
+
+static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_global, int dim,
+                                   int64_t keep_step, long min_frames, char *err, size_t errlen)
+{
+    static const char *const pv = "/particles/cloud/position/value";
+    h5md_file *f = calloc(1, sizeof *f);
+    hid_t fapl = -1;
+    if (!f || !(f->path = dup_str(path))) {
+        fail(err, errlen, path, NULL, 0, "out of memory");
+        free(f);
+        return NULL;
+    }
+    f->file = f->dxpl = f->params = f->pos_value = f->pos_step = f->pos_time = -1;
+    f->n_global = n_global;
+    f->dim = dim;
+    f->writer = -1;
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || H5Fis_hdf5(path) <= 0) {
+        fail(err, errlen, path, NULL, 0, "missing or not an HDF5 file");
+        goto fail;
+    }
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
+        H5Pset_coll_metadata_write(fapl, 1) < 0) {
+        fail(err, errlen, path, NULL, 1, "cannot set up parallel file access");
+        goto fail;
+    }
+    f->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    if (f->file < 0) {
+        fail(err, errlen, path, NULL, 1, "cannot open for appending");
+        goto fail;
+    }
+    f->dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (f->dxpl < 0 || H5Pset_dxpl_mpio(f->dxpl, H5FD_MPIO_COLLECTIVE) < 0) {
+        fail(err, errlen, path, NULL, 1, "cannot set up collective transfers");
+        goto fail;
+    }
+    f->params = H5Gopen2(f->file, "/parameters", H5P_DEFAULT);
+    f->pos_value = H5Dopen2(f->file, pv, H5P_DEFAULT);
+    f->pos_step = H5Dopen2(f->file, "/particles/cloud/position/step", H5P_DEFAULT);
+    f->pos_time = H5Dopen2(f->file, "/particles/cloud/position/time", H5P_DEFAULT);
+    if (f->params < 0 || f->pos_value < 0 || f->pos_step < 0 || f->pos_time < 0) {
+        fail(err, errlen, path, NULL, 1, "damaged or not an rwpo run file");
+        goto fail;
+    }
+    hsize_t dims[3] = {0, 0, 0}, n_steps = 0;
+    hid_t sp = H5Dget_space(f->pos_value);
+    int r = sp < 0 ? -1 : H5Sget_simple_extent_dims(sp, dims, NULL);
+    h5_close(sp);
+    if (r != 3 || dims[1] != (hsize_t)n_global || dims[2] != (hsize_t)dim) {
+        fail(err, errlen, path, pv, 0, "holds N = %llu, d = %llu, not N = %ld, d = %d",
+             (unsigned long long)dims[1], (unsigned long long)dims[2], n_global, dim);
+        goto fail;
+    }
+    long long *steps = read_steps(f->pos_step, &n_steps);
+    long keep = steps ? frames_upto(steps, n_steps < dims[0] ? n_steps : dims[0], keep_step) : -1;
+    free(steps);
+    if (keep < 0 || keep < min_frames) {
+        fail(err, errlen, path, pv, 0,
+             "damaged: %ld readable frames up to layer %lld, the checkpoint expects %ld", keep,
+             (long long)keep_step, min_frames);
+        goto fail;
+    }
+    if (shrink(f, f->pos_value, pv, (hsize_t)keep, err, errlen) < 0 ||
+        shrink(f, f->pos_step, pv, (hsize_t)keep, err, errlen) < 0 ||
+        shrink(f, f->pos_time, pv, (hsize_t)keep, err, errlen) < 0)
+        goto fail;
+    f->n_rec = (hsize_t)keep;
+    if (reopen_observables(f, keep_step, err, errlen) < 0 || flush(f, err, errlen) < 0)
+        goto fail;
+    h5_close(fapl);
+    return f;
+fail:
+    h5_close(fapl);
+    h5md_close(f); /* closes what was opened and frees */
+    return NULL;
+}
+
+h5md_file *h5md_open_append(const char *path, MPI_Comm comm, long n_global, int dim,
+                            int64_t keep_step, long min_frames, char *err, size_t errlen)
+{
+    quiet_state q = quiet_begin();
+    h5md_file *f = open_append_impl(path, comm, n_global, dim, keep_step, min_frames, err,
+                                    errlen);
+    quiet_end(q);
+    return f;
+}
+
+long h5md_frames(const h5md_file *f) { return f ? (long)f->n_rec : 0; }
+
+int h5md_read_frame(const char *path, MPI_Comm comm, long frame, long n_global, int dim,
+                    long offset, long n_local, double *x, char *err, size_t errlen)
+{
+    size_t n = strlen(path) + 64;
+    char *spec = malloc(n);
+    if (!spec) {
+        fail(err, errlen, path, NULL, 0, "out of memory");
+        return -1;
+    }
+    snprintf(spec, n, "%s:/particles/cloud/position/value", path);
+    quiet_state q = quiet_begin();
+    int rc = read_matrix_impl(spec, comm, frame, n_global, dim, offset, n_local, x, err, errlen);
+    quiet_end(q);
+    free(spec);
+    return rc;
+}
+
+/* Integer / double / string attribute of group obj, if present. */
+static int attr_get_ll(hid_t file, const char *obj, const char *name, long long *v)
+{
+    if (H5Aexists_by_name(file, obj, name, H5P_DEFAULT) <= 0)
+        return -1;
+    hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a >= 0 && H5Aread(a, H5T_NATIVE_LLONG, v) >= 0 ? 0 : -1;
+    h5_close(a);
+    return rc;
+}
+
+static int attr_get_double(hid_t file, const char *obj, const char *name, double *v)
+{
+    if (H5Aexists_by_name(file, obj, name, H5P_DEFAULT) <= 0)
+        return -1;
+    hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a >= 0 && H5Aread(a, H5T_NATIVE_DOUBLE, v) >= 0 ? 0 : -1;
+    h5_close(a);
+    return rc;
+}
+
+static int probe_impl(const char *path, h5md_probe_info *pi, char *err, size_t errlen)
+{
+    memset(pi, 0, sizeof *pi);
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        fail(err, errlen, path, NULL, 0, "%s", errno == ENOENT ? "no such file" : strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(sb.st_mode) || sb.st_size == 0 || H5Fis_hdf5(path) <= 0) {
+        fail(err, errlen, path, NULL, 0, "%s",
+             sb.st_size == 0 ? "empty file" : "not an HDF5 file (or truncated)");
+        return -1;
+    }
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), ds = -1;
+    if (file < 0) {
+        fail(err, errlen, path, NULL, 1, "cannot open (truncated or damaged?)");
+        return -1;
+    }
+    int rc = -1;
+    pi->creator = attr_get_str(file, "/h5md/creator", "name");
+    if (!pi->creator || strcmp(pi->creator, "rwpo") != 0) {
+        fail(err, errlen, path, NULL, 0, "not an rwpo file (creator '%s')",
+             pi->creator ? pi->creator : "none");
+        goto out;
+    }
+    pi->status = attr_get_str(file, "/parameters", "status");
+    pi->config_ini = attr_get_str(file, "/parameters", "config_ini");
+    if (!pi->config_ini) {
+        fail(err, errlen, path, "/parameters", 0, "damaged: no stored configuration");
+        goto out;
+    }
+    ds = H5Dopen2(file, "/particles/cloud/position/value", H5P_DEFAULT);
+    hsize_t dims[3] = {0, 0, 0};
+    hid_t sp = ds < 0 ? -1 : H5Dget_space(ds);
+    int r = sp < 0 ? -1 : H5Sget_simple_extent_dims(sp, dims, NULL);
+    h5_close(sp);
+    h5_close(ds);
+    ds = H5Dopen2(file, "/particles/cloud/position/step", H5P_DEFAULT);
+    hsize_t n_steps = 0;
+    pi->steps = ds < 0 ? NULL : read_steps(ds, &n_steps);
+    if (r != 3 || !pi->steps) {
+        fail(err, errlen, path, "/particles/cloud/position", 1, "damaged: unreadable positions");
+        goto out;
+    }
+    pi->n_global = (long)dims[1];
+    pi->dim = (int)dims[2];
+    pi->n_rec = (long)(n_steps < dims[0] ? n_steps : dims[0]);
+    if (frames_upto(pi->steps, (hsize_t)pi->n_rec, INT64_MAX) < 0) {
+        fail(err, errlen, path, "/particles/cloud/position/step", 0, "damaged: steps out of order");
+        goto out;
+    }
+    pi->times = calloc(pi->n_rec ? (size_t)pi->n_rec : 1, sizeof *pi->times);
+    h5_close(ds);
+    ds = H5Dopen2(file, "/particles/cloud/position/time", H5P_DEFAULT);
+    for (long i = 0; pi->times && ds >= 0 && i < pi->n_rec; i++)
+        if (read_row(ds, (hsize_t)i, H5T_NATIVE_DOUBLE, &pi->times[i]) < 0) {
+            fail(err, errlen, path, "/particles/cloud/position/time", 1, "damaged: unreadable");
+            goto out;
+        }
+    if (H5Lexists(file, "/checkpoint", H5P_DEFAULT) > 0) {
+        pi->is_checkpoint = 1;
+        pi->ck_format = attr_get_str(file, "/checkpoint", "format");
+        pi->ck_hash = attr_get_str(file, "/checkpoint", "config_hash");
+        pi->ck_content = attr_get_str(file, "/checkpoint", "content_hash");
+        if (attr_get_ll(file, "/checkpoint", "format_version", &pi->ck_format_version) < 0 ||
+            attr_get_ll(file, "/checkpoint", "layer", &pi->ck_layer) < 0 ||
+            attr_get_ll(file, "/checkpoint", "trajectory_frames", &pi->ck_traj_frames) < 0 ||
+            attr_get_double(file, "/checkpoint", "time", &pi->ck_time) < 0 || !pi->ck_format ||
+            !pi->ck_hash || !pi->ck_content) {
+            fail(err, errlen, path, "/checkpoint", 0, "damaged: incomplete checkpoint attributes");
+            goto out;
+        }
+    }
+    pi->segment = 0;
+    long long seg;
+    if (attr_get_ll(file, "/parameters", "segment", &seg) == 0)
+        pi->segment = (int)seg;
+    rc = 0;
+out:
+    h5_close(ds);
+    h5_close(file);
+    if (rc != 0)
+        h5md_probe_free(pi);
+    return rc;
+}
+
+int h5md_probe(const char *path, h5md_probe_info *pi, char *err, size_t errlen)
+{
+    quiet_state q = quiet_begin();
+    int rc = probe_impl(path, pi, err, errlen);
+    quiet_end(q);
+    return rc;
+}
+
+void h5md_probe_free(h5md_probe_info *pi)
+{
+    if (!pi)
+        return;
+    free(pi->creator);
+    free(pi->status);
+    free(pi->config_ini);
+    free(pi->steps);
+    free(pi->times);
+    free(pi->ck_format);
+    free(pi->ck_hash);
+    free(pi->ck_content);
+    memset(pi, 0, sizeof *pi);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1394,6 +1869,372 @@ int h5md_info(const char *path, FILE *out, char *err, size_t errlen)
 {
     quiet_state q = quiet_begin();
     int rc = info_impl(path, out, err, errlen);
+    quiet_end(q);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Inputs of the inverse problems and the posterior summary (issue 5)
+ */
+
+/** Split "path.h5:/dataset" at the last ":/"; path malloc'ed into *path. 0 or -1. */
+static int split_spec(const char *spec, char **path, const char **dset, char *err, size_t errlen)
+{
+    *path = NULL;
+    *dset = NULL;
+    if (!spec) {
+        fail(err, errlen, "(none)", NULL, 0, "no input given (expected path.h5:/dataset)");
+        return -1;
+    }
+    for (const char *s = spec; (s = strstr(s, ":/")) != NULL; s++)
+        *dset = s + 1;
+    if (!*dset || *dset == spec + 1) {
+        fail(err, errlen, spec, NULL, 0, "expected path.h5:/dataset");
+        return -1;
+    }
+    *path = dup_str(spec);
+    if (!*path) {
+        fail(err, errlen, spec, NULL, 0, "out of memory");
+        return -1;
+    }
+    (*path)[*dset - spec - 1] = '\0';
+    return 0;
+}
+
+/** Open the dataset of a spec serially (read-only); checks file, HDF5 signature, path, type. */
+static int open_spec(const char *spec, hid_t *file, hid_t *ds, char **path, const char **dset,
+                     char *err, size_t errlen)
+{
+    char missing[512];
+    *file = -1;
+    *ds = -1;
+    if (split_spec(spec, path, dset, err, errlen) != 0)
+        return -1;
+    struct stat sb;
+    if (stat(*path, &sb) != 0) {
+        fail(err, errlen, *path, NULL, 0, "%s", errno == ENOENT ? "no such file" : strerror(errno));
+        return -1;
+    }
+    htri_t is = S_ISREG(sb.st_mode) ? H5Fis_hdf5(*path) : 0;
+    if (is <= 0) {
+        fail(err, errlen, *path, NULL, 0, "not an HDF5 file");
+        return -1;
+    }
+    *file = H5Fopen(*path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*file < 0) {
+        fail(err, errlen, *path, NULL, 1, "cannot open the file");
+        return -1;
+    }
+    int ex = path_exists(*file, *dset, missing, sizeof missing);
+    if (ex <= 0) {
+        fail(err, errlen, *path, *dset, 0, "no such dataset ('%s' not found)",
+             ex < 0 ? *dset : missing);
+        return -1;
+    }
+    hid_t obj = H5Oopen(*file, *dset, H5P_DEFAULT);
+    if (obj < 0 || H5Iget_type(obj) != H5I_DATASET) {
+        h5_close(obj);
+        fail(err, errlen, *path, *dset, 0, "not a dataset (a group?)");
+        return -1;
+    }
+    *ds = obj;
+    hid_t type = H5Dget_type(obj);
+    H5T_class_t cls = type < 0 ? H5T_NO_CLASS : H5Tget_class(type);
+    h5_close(type);
+    if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
+        fail(err, errlen, *path, *dset, 0, "dataset is not numeric");
+        return -1;
+    }
+    return 0;
+}
+
+static int dataset_shape_impl(const char *spec, int *ndims, long dims[2], char *err,
+                              size_t errlen)
+{
+    hid_t file, ds, sp = -1;
+    char *path = NULL;
+    const char *dset;
+    int rc = -1;
+    if (open_spec(spec, &file, &ds, &path, &dset, err, errlen) != 0)
+        goto out;
+    sp = H5Dget_space(ds);
+    int nd = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+    hsize_t hd[H5S_MAX_RANK];
+    if (nd < 0 || H5Sget_simple_extent_dims(sp, hd, NULL) < 0) {
+        fail(err, errlen, path, dset, 1, "cannot read the dataspace");
+        goto out;
+    }
+    if (nd < 1 || nd > 2) {
+        fail(err, errlen, path, dset, 0, "dataset is %d-D, expected 1-D or 2-D", nd);
+        goto out;
+    }
+    *ndims = nd;
+    dims[0] = (long)hd[0];
+    dims[1] = nd == 2 ? (long)hd[1] : 1;
+    rc = 0;
+out:
+    h5_close(sp);
+    h5_close(ds);
+    h5_close(file);
+    free(path);
+    return rc;
+}
+
+int h5md_dataset_shape(const char *spec, int *ndims, long dims[2], char *err, size_t errlen)
+{
+    quiet_state q = quiet_begin();
+    int rc = dataset_shape_impl(spec, ndims, dims, err, errlen);
+    quiet_end(q);
+    return rc;
+}
+
+static int read_vector_impl(const char *spec, long n, double *out, char *err, size_t errlen)
+{
+    hid_t file, ds, sp = -1;
+    char *path = NULL;
+    const char *dset;
+    int rc = -1;
+    if (open_spec(spec, &file, &ds, &path, &dset, err, errlen) != 0)
+        goto out;
+    sp = H5Dget_space(ds);
+    int nd = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+    hsize_t hd[H5S_MAX_RANK] = {0, 0};
+    if (nd < 0 || H5Sget_simple_extent_dims(sp, hd, NULL) < 0) {
+        fail(err, errlen, path, dset, 1, "cannot read the dataspace");
+        goto out;
+    }
+    hsize_t len = nd == 1 ? hd[0] : (nd == 2 && (hd[0] == 1 || hd[1] == 1)) ? hd[0] * hd[1] : 0;
+    if (len == 0 && !(nd == 1 && hd[0] == 0)) {
+        fail(err, errlen, path, dset, 0, "expected a vector (1-D, or 2-D with one dimension 1)");
+        goto out;
+    }
+    if ((long)len != n) {
+        fail(err, errlen, path, dset, 0, "has %llu entries, expected %ld", (unsigned long long)len,
+             n);
+        goto out;
+    }
+    if (n > 0 && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
+        fail(err, errlen, path, dset, 1, "cannot read the dataset");
+        goto out;
+    }
+    for (long i = 0; i < n; i++)
+        if (!isfinite(out[i])) {
+            fail(err, errlen, path, dset, 0, "non-finite value %g at entry %ld", out[i], i);
+            goto out;
+        }
+    rc = 0;
+out:
+    h5_close(sp);
+    h5_close(ds);
+    h5_close(file);
+    free(path);
+    return rc;
+}
+
+int h5md_read_vector(const char *spec, long n, double *out, char *err, size_t errlen)
+{
+    quiet_state q = quiet_begin();
+    int rc = read_vector_impl(spec, n, out, err, errlen);
+    quiet_end(q);
+    return rc;
+}
+
+static int write_dataset_impl(h5md_file *f, const char *name, int rank, const long *dims,
+                              const double *data, const char *description, char *err,
+                              size_t errlen)
+{
+    hid_t lcpl = -1, space = -1, ds = -1, ms = -1;
+    int rc = -1;
+    if (f->writer < 0) {
+        fail(err, errlen, f->path, name, 0, "h5md_set_writer was not called");
+        return -1;
+    }
+    if (rank < 1 || rank > 2) {
+        fail(err, errlen, f->path, name, 0, "rank %d not supported", rank);
+        return -1;
+    }
+    hsize_t hd[2] = {(hsize_t)dims[0], rank == 2 ? (hsize_t)dims[1] : 1};
+    /* an earlier summary (a restarted run) is replaced */
+    if (H5Lexists(f->file, name, H5P_DEFAULT) > 0 && H5Ldelete(f->file, name, H5P_DEFAULT) < 0) {
+        fail(err, errlen, f->path, name, 1, "cannot replace the dataset");
+        goto out;
+    }
+    lcpl = H5Pcreate(H5P_LINK_CREATE);
+    space = H5Screate_simple(rank, hd, NULL);
+    if (lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0 || space < 0) {
+        fail(err, errlen, f->path, name, 1, "cannot set up the dataset");
+        goto out;
+    }
+    ds = H5Dcreate2(f->file, name, H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    if (ds < 0) {
+        fail(err, errlen, f->path, name, 1, "cannot create the dataset");
+        goto out;
+    }
+    if (description &&
+        attr_str(ds, f->path, name, "description", description, err, errlen) != 0)
+        goto out;
+    herr_t w;
+    if (f->writer) {
+        w = H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, f->dxpl, data);
+    } else {
+        const hsize_t one = 1;
+        ms = H5Screate_simple(1, &one, NULL);
+        double dummy = 0.0;
+        w = (ms < 0 || H5Sselect_none(ms) < 0 || H5Sselect_none(space) < 0)
+                ? -1
+                : H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, space, f->dxpl, &dummy);
+    }
+    if (w < 0) {
+        fail(err, errlen, f->path, name, 1, "cannot write the dataset");
+        goto out;
+    }
+    rc = 0;
+out:
+    h5_close(ms);
+    h5_close(ds);
+    h5_close(space);
+    h5_close(lcpl);
+    return rc;
+}
+
+int h5md_write_dataset(h5md_file *f, const char *name, int rank, const long *dims,
+                       const double *data, const char *description, char *err, size_t errlen)
+{
+    if (!f) {
+        fail(err, errlen, "h5md_write_dataset", name, 0, "no file");
+        return -1;
+    }
+    quiet_state q = quiet_begin();
+    int rc = write_dataset_impl(f, name, rank, dims, data, description, err, errlen);
+    if (rc == 0)
+        rc = flush(f, err, errlen);
+    quiet_end(q);
+    return rc;
+}
+
+/** One cell of the posterior table: %10.4g, or blank. */
+static void table_cell(FILE *out, const double *v, long k)
+{
+    if (v)
+        fprintf(out, " %11.4g", v[k]);
+}
+
+void h5md_print_posterior(FILE *out, long d, const double *mean, const double *std,
+                          const double *lower, const double *upper, const double *truth,
+                          const double *reference, const char *reference_name)
+{
+    fprintf(out, "  %6s %11s %11s %11s %11s", "coord", "mean", "std", "q2.5%", "q97.5%");
+    if (truth)
+        fprintf(out, " %11s", "truth");
+    if (reference)
+        fprintf(out, " %11s", reference_name ? reference_name : "reference");
+    fputc('\n', out);
+    const long head = d <= 12 ? d : 8, tail = d <= 12 ? 0 : 3;
+    for (long k = 0; k < d; k++) {
+        if (k == head && tail > 0) {
+            fprintf(out, "  %6s   (%ld coordinates not shown)\n", "...", d - head - tail);
+            k = d - tail;
+        }
+        fprintf(out, "  %6ld", k + 1);
+        table_cell(out, mean, k);
+        table_cell(out, std, k);
+        table_cell(out, lower, k);
+        table_cell(out, upper, k);
+        table_cell(out, truth, k);
+        table_cell(out, reference, k);
+        fputc('\n', out);
+    }
+}
+
+/** Read a whole 1-D dataset of length d into a new array, or NULL if absent/other shape. */
+static double *read_opt_vector(hid_t file, const char *name, long d)
+{
+    if (H5Lexists(file, "/posterior", H5P_DEFAULT) <= 0 && strncmp(name, "/posterior", 10) == 0)
+        return NULL;
+    char missing[256];
+    if (path_exists(file, name, missing, sizeof missing) <= 0)
+        return NULL;
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    if (ds < 0)
+        return NULL;
+    hid_t sp = H5Dget_space(ds);
+    hsize_t n = 0;
+    double *v = NULL;
+    if (sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 &&
+        H5Sget_simple_extent_dims(sp, &n, NULL) >= 0 && (d < 0 || (long)n == d) && n > 0) {
+        v = malloc((size_t)n * sizeof(double));
+        if (v && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+            free(v);
+            v = NULL;
+        }
+    }
+    h5_close(sp);
+    h5_close(ds);
+    return v;
+}
+
+static long vector_length(hid_t file, const char *name)
+{
+    char missing[256];
+    if (path_exists(file, name, missing, sizeof missing) <= 0)
+        return -1;
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t sp = ds < 0 ? -1 : H5Dget_space(ds);
+    hsize_t n = 0;
+    long len = -1;
+    if (sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 &&
+        H5Sget_simple_extent_dims(sp, &n, NULL) >= 0)
+        len = (long)n;
+    h5_close(sp);
+    h5_close(ds);
+    return len;
+}
+
+static int info_posterior_impl(const char *path, FILE *out)
+{
+    struct stat sb;
+    if (!path || !out || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || H5Fis_hdf5(path) <= 0)
+        return -1;
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return -1;
+    long d = vector_length(file, "/posterior/mean");
+    if (d <= 0) {
+        h5_close(file);
+        return 0;
+    }
+    double *mean = read_opt_vector(file, "/posterior/mean", d);
+    double *std = read_opt_vector(file, "/posterior/std", d);
+    double *lo = read_opt_vector(file, "/posterior/lower", d);
+    double *hi = read_opt_vector(file, "/posterior/upper", d);
+    double *truth = read_opt_vector(file, "/problem/x_true", d);
+    const char *ref_name = "exact_mean";
+    double *ref = read_opt_vector(file, "/problem/exact_mean", d);
+    if (!ref) {
+        ref_name = "map";
+        ref = read_opt_vector(file, "/problem/map", d);
+    }
+    char *desc = NULL;
+    if (H5Aexists_by_name(file, "/posterior/mean", "description", H5P_DEFAULT) > 0)
+        desc = attr_get_str(file, "/posterior/mean", "description");
+    fprintf(out, "posterior summary (%s): per coordinate mean, std and central 95%% interval\n",
+            desc ? desc : "/posterior");
+    h5md_print_posterior(out, d, mean, std, lo, hi, truth, ref, ref_name);
+    free(desc);
+    free(mean);
+    free(std);
+    free(lo);
+    free(hi);
+    free(truth);
+    free(ref);
+    h5_close(file);
+    return 0;
+}
+
+int h5md_info_posterior(const char *path, FILE *out)
+{
+    quiet_state q = quiet_begin();
+    int rc = info_posterior_impl(path, out);
     quiet_end(q);
     return rc;
 }

@@ -10,20 +10,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rwpo_build.h"
 
+#include "rwpo/ckpt.h"
 #include "rwpo/comm.h"
 #include "rwpo/config.h"
 #include "rwpo/h5md.h"
 #include "rwpo/log.h"
+#include "rwpo/signals.h"
 #include "rwpo/sim.h"
 #include "rwpo/timers.h"
 
 #define MAX_SETS 256
 
 static const char usage[] =
-    "usage: rwpo run CONFIG.ini [--set section.key=value ...]\n"
+    "usage: rwpo run CONFIG.ini [--set section.key=value ...] [--restart FILE[:LAYER]|auto]\n"
+    "                [--allow-physics-change]\n"
     "       rwpo check CONFIG.ini [--set section.key=value ...]\n"
     "       rwpo info FILE.h5\n"
     "       rwpo --help | --version | --keys\n";
@@ -35,6 +39,10 @@ static const char help[] =
     "  check  validate CONFIG and print the fully resolved configuration\n"
     "  info   summarise a run file: layers, N, d, parameters, status, last observables\n"
     "  --set section.key=value  override a key (repeatable; applied after the file)\n"
+    "  --restart FILE[:LAYER]   continue from a checkpoint, or a recorded layer of a run file\n"
+    "                           (its last one without :LAYER); 'auto': the latest valid\n"
+    "                           checkpoint of [run] output if there is one, else start fresh\n"
+    "  --allow-physics-change   restart even if beta, lambda, h, the problem, ... differ\n"
     "  --keys print the table of configuration keys (Markdown)\n\n"
     "Exit status: 0 done, 1 bad usage/configuration/input, 2 failure while running,\n"
     "3 stopped early on request.\n";
@@ -44,6 +52,8 @@ typedef struct {
     const char *file;
     char *sets[MAX_SETS];
     int n_sets;
+    const char *restart; /**< --restart FILE[:LAYER] | auto */
+    int allow_physics;   /**< --allow-physics-change */
 } cli;
 
 /* Parse the command line (every rank sees the same argv). 0, or 1 with a message. */
@@ -68,8 +78,18 @@ static int parse_cli(int argc, char **argv, cli *c)
                 return 1;
             }
             c->sets[c->n_sets++] = (char *)v;
+        } else if (strcmp(a, "--restart") == 0 || strncmp(a, "--restart=", 10) == 0) {
+            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || !v[0]) {
+                log_error("--restart needs FILE[:LAYER] or auto");
+                return 1;
+            }
+            c->restart = v;
+        } else if (strcmp(a, "--allow-physics-change") == 0) {
+            c->allow_physics = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
-            log_error("unknown option '%s' (allowed: --set section.key=value) (see rwpo --help)", a);
+            log_error("unknown option '%s' (allowed: --set section.key=value, --restart "
+                      "FILE[:LAYER]|auto, --allow-physics-change; see rwpo --help)", a);
             return 1;
         } else if (!c->file) {
             c->file = a;
@@ -84,6 +104,10 @@ static int parse_cli(int argc, char **argv, cli *c)
     }
     if (strcmp(c->command, "info") == 0 && c->n_sets > 0) {
         log_error("'info' takes no --set options");
+        return 1;
+    }
+    if (strcmp(c->command, "run") != 0 && (c->restart || c->allow_physics)) {
+        log_error("--restart and --allow-physics-change belong to 'run'");
         return 1;
     }
     return 0;
@@ -105,14 +129,14 @@ static int load_config(const cli *c, rwpo_config *cfg)
     return 0;
 }
 
-static void progress(const sim *s, double t_start, double *t_last_print)
+static void progress(const sim *s, double t_start, double *t_last_print, long first)
 {
     const double now = comm_wtime();
     const long k = s->layer, L = s->cfg.layers;
     if (k != L && now - *t_last_print < s->cfg.progress)
         return;
     *t_last_print = now;
-    double per = timer_seconds(TIMER_layer) / (double)k;
+    double per = timer_seconds(TIMER_layer) / (double)(k - first);
     double eta = per * (double)(L - k);
     double pairs = (double)s->cfg.n * (double)s->cfg.n / per;
     double v;
@@ -122,53 +146,126 @@ static void progress(const sim *s, double t_start, double *t_last_print)
              s->last_recorded, now - t_start);
 }
 
-static int cmd_run(const cli *c)
+/* Why the run stops early (agreed by all ranks with one reduction per layer), 0 if it goes on. */
+enum { STOP_SIGNAL = 0, STOP_WALL_TIME = 1, STOP_FILE = 2, N_STOP = 3 };
+
+static int stop_requested(const sim *s, double t_program, double worst_layer, int *why)
 {
+    int v[N_STOP] = {signals_pending() != 0, 0, 0};
+    if (s->cfg.wall_time > 0) {
+        /* the next layer (with its output) and a checkpoint must fit in the budget */
+        double need = 1.25 * worst_layer + 2.0 * ckpt_last_seconds() + 0.5;
+        v[STOP_WALL_TIME] = comm_wtime() - t_program + need > s->cfg.wall_time;
+    }
+    if (s->rank == 0 && s->cfg.stop_file[0] && access(s->cfg.stop_file, F_OK) == 0)
+        v[STOP_FILE] = 1;
+    comm_max_int(v, N_STOP);
+    for (int i = 0; i < N_STOP; i++)
+        if (v[i]) {
+            *why = i;
+            return 1;
+        }
+    return 0;
+}
+
+static void report_final(const sim *s)
+{
+    for (int i = 0; i < s->obs->n_obs; i++) {
+        const h5md_observable *o = &s->obs->obs[i];
+        if (o->width == 1)
+            log_info("final %s = %.6g", o->name, o->value[0]);
+        else if (o->width == 2)
+            log_info("final %s = %.6g %.6g", o->name, o->value[0], o->value[1]);
+    }
+}
+
+static int cmd_run(const cli *c, double t_program)
+{
+    /* prolog: configuration, run object, initial cloud or restart */
     rwpo_config cfg;
     if (load_config(c, &cfg) != 0)
         return 1;
+    signals_install();
     timer_reset();
     timer_start(TIMER_total);
     timer_start(TIMER_setup);
     int code = 0;
-    sim *s = sim_create(&cfg, 1, &code);
+    sim *s = sim_create(&cfg, c->restart == NULL, &code);
     if (!s)
         return code;
-    log_info("rwpo %s (%s): N = %ld, d = %ld, %d rank(s), %ld layers, problem %s, weights %s, "
-             "normaliser %s -> %s", RWPO_VERSION, RWPO_GIT_REVISION, cfg.n, cfg.dim,
-             comm_size(), cfg.layers, problem_name(cfg.problem),
+    if (c->restart) {
+        int r = ckpt_restart(s, c->restart, c->allow_physics);
+        if (r == CKPT_BAD || r == CKPT_DONE) {
+            sim_destroy(s);
+            return r == CKPT_DONE ? 0 : 1;
+        }
+        if (r == CKPT_NONE) { /* auto with nothing to restart from: a fresh run */
+            sim_destroy(s);
+            if (!(s = sim_create(&cfg, 1, &code)))
+                return code;
+        }
+    }
+    log_info("rwpo %s (%s): N = %ld, d = %ld, %d rank(s), layers %ld..%ld, problem %s, weights "
+             "%s, normaliser %s -> %s", RWPO_VERSION, RWPO_GIT_REVISION, cfg.n, cfg.dim,
+             comm_size(), s->layer, cfg.layers, problem_name(cfg.problem),
              cfg.weights == WEIGHTS_JOINT ? "joint" : "coordinatewise",
              cfg.normaliser == NORMALISER_MOREAU ? "moreau" : "exact", cfg.output);
-    code = sim_record(s);
+    if (s->layer == 0 || s->record_restart_frame)
+        code = sim_record(s);
+    else
+        sim_observe(s);
     timer_stop(TIMER_setup);
+
+    /* the loop: one layer, its output, the stop decision, periodic checkpoints */
     const double t0 = comm_wtime();
-    double t_print = t0;
+    double t_print = t0, worst_layer = 0.0;
+    const long first = s->layer;
+    int stopped = 0, why = 0;
     while (code == 0 && s->layer < cfg.layers) {
+        const double tl = comm_wtime();
         code = sim_layer(s);
-        if (code == 0 && sim_is_recorded(s, s->layer))
-            code = sim_record(s);
-        if (code == 0)
-            progress(s, t0, &t_print);
-    }
-    char err[1024];
-    if (s->out && h5md_set_status(s->out, code == 0 ? "complete" : "failed", err, sizeof err) &&
-        code == 0)
-        code = 2;
-    timer_stop(TIMER_total);
-    if (code == 0) {
-        double v;
-        for (int i = 0; i < s->obs->n_obs; i++) {
-            const h5md_observable *o = &s->obs->obs[i];
-            if (o->width > 2)
-                continue;
-            if (o->width == 1)
-                log_info("final %s = %.6g", o->name, o->value[0]);
-            else
-                log_info("final %s = %.6g %.6g", o->name, o->value[0], o->value[1]);
+        if (code == 0 && sim_is_recorded(s, s->layer) && (code = sim_record(s)) != 0) {
+            /* the trajectory could not be written but the state is good: checkpoint it */
+            if (ckpt_write(s) == 0)
+                log_info("layer %ld: checkpoint written despite the output failure", s->layer);
         }
-        (void)observables_headline(s->obs, &v);
-        log_info("wrote %s (%ld layers, N = %ld, d = %ld)", cfg.output, s->layer, cfg.n,
-                 cfg.dim);
+        if (code != 0)
+            break;
+        worst_layer = fmax(worst_layer, comm_wtime() - tl);
+        progress(s, t0, &t_print, first);
+        stopped = s->layer < cfg.layers && stop_requested(s, t_program, worst_layer, &why);
+        if (stopped || (cfg.checkpoint_every > 0 && s->layer % cfg.checkpoint_every == 0 &&
+                        s->layer < cfg.layers)) {
+            timer_start(TIMER_output);
+            if (ckpt_write(s) != 0)
+                code = 2;
+            timer_stop(TIMER_output);
+        }
+        if (stopped)
+            break;
+    }
+    /* epilog */
+    char err[1024];
+    const char *status = code != 0 ? "failed" : stopped ? "stopped" : "complete";
+    if (s->out && h5md_set_status(s->out, status, err, sizeof err) != 0 && code == 0) {
+        log_error("%s", err);
+        code = 2;
+    }
+    timer_stop(TIMER_total);
+    if (code == 0 && stopped) {
+        static const char *const reasons[N_STOP] = {"a signal", "the wall-time budget",
+                                                    "the stop file"};
+        char ck[CONFIG_STR + 16];
+        ckpt_paths(cfg.output, ck, NULL, NULL, sizeof ck);
+        if (why == STOP_FILE && s->rank == 0)
+            unlink(cfg.stop_file);
+        log_info("stopped by %s after layer %ld of %ld; checkpoint %s; continue with: rwpo run "
+                 "%s --restart %s", reasons[why], s->layer, cfg.layers, ck, c->file, ck);
+        code = 3;
+    } else if (code == 0) {
+        report_final(s);
+        log_info("wrote %s (%ld layers, N = %ld, d = %ld)",
+                 s->segment ? "the new segment" : cfg.output, s->layer, cfg.n, cfg.dim);
     }
     timer_report(stdout);
     sim_destroy(s);
@@ -203,6 +300,7 @@ static int cmd_info(const cli *c)
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
+    const double t_program = comm_wtime();
     int code = 1;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         if (comm_rank() == 0)
@@ -220,7 +318,7 @@ int main(int argc, char **argv)
         cli c;
         if (parse_cli(argc, argv, &c) == 0) {
             if (strcmp(c.command, "run") == 0)
-                code = cmd_run(&c);
+                code = cmd_run(&c, t_program);
             else if (strcmp(c.command, "check") == 0)
                 code = cmd_check(&c);
             else if (strcmp(c.command, "info") == 0)

@@ -4,11 +4,16 @@
  */
 #include "rwpo/problem.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "rwpo/comm.h"
+#include "rwpo/h5md.h"
 #include "rwpo/log.h"
 #include "rwpo/marginal.h"
+#include "rwpo/rng.h"
 
 const char *problem_name(config_problem type)
 {
@@ -16,12 +21,21 @@ const char *problem_name(config_problem type)
     case PROBLEM_NONE: return "none";
     case PROBLEM_GAUSSIAN: return "gaussian";
     case PROBLEM_MIXTURE_LAPLACE: return "mixture_laplace";
+    case PROBLEM_LINEAR: return "linear";
+    case PROBLEM_LOGISTIC: return "logistic";
     }
     return "?";
 }
 
 problem *problem_create(const rwpo_config *cfg)
 {
+    if (cfg->problem == PROBLEM_LINEAR || cfg->problem == PROBLEM_LOGISTIC) {
+        char err[2048] = "";
+        problem *p = problem_open(cfg, comm_world(), err, sizeof err);
+        if (!p)
+            RWPO_FATAL("%s", err);
+        return p;
+    }
     problem *p = xcalloc(1, sizeof *p);
     p->type = cfg->problem;
     p->dim = cfg->dim;
@@ -66,6 +80,15 @@ void problem_destroy(problem *p)
     free(p->exact_var);
     free(p->marg_first);
     free(p->marg_last);
+    linalg_destroy(p->la);
+    free(p->b);
+    free(p->x_true);
+    free(p->exact_cov);
+    free(p->map);
+    free(p->feat);
+    free(p->label);
+    free(p->sig_x);
+    free(p->logit);
     free(p);
 }
 
@@ -88,6 +111,31 @@ static void mixture_resp(const double *x, long d, double r[MIXTURE_N_CENTRES])
     }
     for (int c = 0; c < MIXTURE_N_CENTRES; c++)
         r[c] /= sum;
+}
+
+/* log(1 + e^z) without overflow */
+static double softplus(double z) { return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z)); }
+
+/* Logistic gradient of n <= max_local rows at once:
+ *   g = (sigmoid(x F') - 1 y') F + 2 alpha x S       (F the [m][d] features, S = F'F / m) */
+static void logistic_grad(const problem *p, long n, const double *x, double *g)
+{
+    const int d = (int)p->dim, m = (int)p->m;
+    if (n == 0)
+        return;
+    double *z = p->logit;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, m, d, 1.0, x, d, p->feat, d,
+                0.0, z, m);
+    for (long i = 0; i < n; i++)
+        for (int j = 0; j < m; j++) {
+            double t = z[i * m + j];
+            double sg = t >= 0 ? 1.0 / (1.0 + exp(-t)) : exp(t) / (1.0 + exp(t));
+            z[i * m + j] = sg - p->label[j];
+        }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, d, m, 1.0, z, m, p->feat, d,
+                0.0, g, d);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, d, d, 2.0 * p->alpha, x, d,
+                p->sig_x, d, 1.0, g, d);
 }
 
 void problem_grad(const problem *p, long n, const double *restrict x, double *restrict g)
@@ -120,6 +168,14 @@ void problem_grad(const problem *p, long n, const double *restrict x, double *re
             }
         }
         break;
+    case PROBLEM_LINEAR:
+        RWPO_FATAL("problem_grad: the linear problem's gradient is collective (problem_grad_all)");
+    case PROBLEM_LOGISTIC:
+        for (long i0 = 0; i0 < n; i0 += p->max_local) {
+            long nb = n - i0 < p->max_local ? n - i0 : p->max_local;
+            logistic_grad(p, nb, x + i0 * d, g + i0 * d);
+        }
+        break;
     }
 }
 
@@ -127,6 +183,19 @@ double problem_f(const problem *p, const double *x)
 {
     const long d = p->dim;
     switch (p->type) {
+    case PROBLEM_LINEAR:
+        RWPO_FATAL("problem_f: the linear problem's f is collective (problem_f_all)");
+    case PROBLEM_LOGISTIC: {
+        double s = 0.0;
+        for (long i = 0; i < p->m; i++) {
+            double z = cblas_ddot((int)d, p->feat + i * d, 1, x, 1);
+            s += softplus(z) - p->label[i] * z;
+        }
+        double q = 0.0;
+        for (long k = 0; k < d; k++)
+            q += x[k] * cblas_ddot((int)d, p->sig_x + k * d, 1, x, 1);
+        return s + p->alpha * q;
+    }
     case PROBLEM_NONE:
         return 0.0;
     case PROBLEM_GAUSSIAN: {
@@ -152,4 +221,322 @@ double problem_f(const problem *p, const double *x)
     }
     }
     return 0.0;
+}
+
+/* ---- collective entry points ------------------------------------------------------------- */
+
+void problem_grad_all(problem *p, long n_local, const double *restrict x, double *restrict g)
+{
+    if (p->type == PROBLEM_LINEAR)
+        linalg_apply(p->la, n_local, x, g, NULL);
+    else
+        problem_grad(p, n_local, x, g);
+}
+
+void problem_f_all(problem *p, long n_local, const double *x, double *f)
+{
+    if (p->type == PROBLEM_LINEAR) {
+        linalg_apply(p->la, n_local, x, NULL, f);
+        return;
+    }
+    for (long i = 0; i < n_local; i++)
+        f[i] = problem_f(p, x + i * p->dim);
+}
+
+/* ---- linear inverse problem: generated operators ------------------------------------------ */
+
+typedef struct {
+    config_operator kind;
+    uint64_t seed;
+    long m, side;
+    double inv_sqrt_m;  /* gaussian */
+    double w, norm;     /* blur: width, 1 / sum_k exp(-k^2 / (2 w^2)) */
+} op_ctx;
+
+static double blur_1d(const op_ctx *c, long t)
+{
+    double u = (double)t / c->w;
+    return 0.5 * u * u > 745.0 ? 0.0 : exp(-0.5 * u * u) * c->norm;
+}
+
+/* A(i, j) of a generated operator: a pure function of (seed, i, j). */
+static double op_entry(const void *ctx, long i, long j)
+{
+    const op_ctx *c = ctx;
+    switch (c->kind) {
+    case OPERATOR_GAUSSIAN:
+        return rng_normal(c->seed, RNG_STREAM_PROBLEM, 0, (uint64_t)i, (uint32_t)j) *
+               c->inv_sqrt_m;
+    case OPERATOR_BLUR1D:
+        return blur_1d(c, i - j);
+    case OPERATOR_BLUR2D:
+        return blur_1d(c, i / c->side - j / c->side) * blur_1d(c, i % c->side - j % c->side);
+    case OPERATOR_FILE:
+        break;
+    }
+    return 0.0;
+}
+
+/* k-sparse x_true: the k coordinates with the smallest uniform keys, random sign, |x| in [1, 2). */
+static void sparse_truth(uint64_t seed, long d, long k, double *x)
+{
+    double *u = xmalloc((size_t)d * sizeof(double));
+    long *idx = xmalloc((size_t)d * sizeof(long));
+    for (long j = 0; j < d; j++) {
+        u[j] = rng_uniform(seed, RNG_STREAM_PROBLEM, 2, (uint64_t)j, 0);
+        idx[j] = j;
+        x[j] = 0.0;
+    }
+    /* partial selection sort of the k smallest keys (setup only; k is small) */
+    for (long a = 0; a < k; a++) {
+        long best = a;
+        for (long j = a + 1; j < d; j++)
+            if (u[idx[j]] < u[idx[best]])
+                best = j;
+        long t = idx[a];
+        idx[a] = idx[best];
+        idx[best] = t;
+        long c = idx[a];
+        double sign = rng_uniform(seed, RNG_STREAM_PROBLEM, 2, (uint64_t)c, 1) < 0.5 ? -1.0 : 1.0;
+        x[c] = sign * (1.0 + rng_uniform(seed, RNG_STREAM_PROBLEM, 2, (uint64_t)c, 2));
+    }
+    free(u);
+    free(idx);
+}
+
+/* Agree on a failure: 1 (err identical everywhere) if any rank failed. */
+static int agree(MPI_Comm comm, int failed, char *err, size_t errlen)
+{
+    return comm_agree_error(comm, failed, err, errlen);
+}
+
+static int open_linear(problem *p, const rwpo_config *cfg, MPI_Comm comm, char *err,
+                       size_t errlen)
+{
+    const long d = p->dim;
+    const int from_file = cfg->problem_operator == OPERATOR_FILE;
+    char sub[1800];
+    p->sigma = cfg->problem_sigma;
+    p->support_threshold = cfg->support_threshold;
+    if (from_file) {
+        int nd = 0;
+        long dims[2] = {0, 0};
+        int rc = h5md_dataset_shape(cfg->operator_file, &nd, dims, sub, sizeof sub);
+        if (agree(comm, rc != 0, sub, sizeof sub)) {
+            snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
+            return -1;
+        }
+        if (nd != 2 || dims[1] != d) {
+            snprintf(err, errlen, "[problem] operator_file = %s: A has shape [%ld][%ld], expected "
+                     "[m][d] with d = particles.dim = %ld", cfg->operator_file, dims[0],
+                     nd == 2 ? dims[1] : 1L, d);
+            return -1;
+        }
+        p->m = dims[0];
+        rc = h5md_dataset_shape(cfg->data_file, &nd, dims, sub, sizeof sub);
+        if (agree(comm, rc != 0, sub, sizeof sub)) {
+            snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
+            return -1;
+        }
+        if (dims[0] * dims[1] != p->m || (nd == 2 && dims[0] != 1 && dims[1] != 1)) {
+            snprintf(err, errlen, "[problem] data_file = %s: b has shape [%ld]%s but A (%s) has "
+                     "m = %ld rows: A and b do not match", cfg->data_file, dims[0],
+                     nd == 2 ? "[...]" : "", cfg->operator_file, p->m);
+            return -1;
+        }
+        if (cfg->lambda == 0 && p->m < d) {
+            snprintf(err, errlen, "[problem] operator_file = %s: A is %ld x %ld (m < d) and "
+                     "[sampler] lambda = 0: A'A is singular and the posterior is improper "
+                     "(allowed: m >= d, or lambda > 0)", cfg->operator_file, p->m, d);
+            return -1;
+        }
+    } else {
+        p->m = cfg->problem_m > 0 ? cfg->problem_m : d;
+    }
+    const linalg_options opt = {cfg->linalg_layout, cfg->linalg_block, cfg->linalg_memory_budget,
+                                cfg->linalg_grid_rows};
+    p->la = linalg_create(comm, p->m, d, cfg->n, &opt, err, errlen);
+    if (!p->la)
+        return -1;
+    p->b = xcalloc((size_t)p->m, sizeof(double));
+    if (from_file) {
+        if (linalg_read(p->la, cfg->operator_file, sub, sizeof sub) != 0) {
+            snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
+            return -1;
+        }
+        int rc = h5md_read_vector(cfg->data_file, p->m, p->b, sub, sizeof sub);
+        if (agree(comm, rc != 0, sub, sizeof sub)) {
+            snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
+            return -1;
+        }
+        if (cfg->truth_file[0]) {
+            p->x_true = xcalloc((size_t)d, sizeof(double));
+            rc = h5md_read_vector(cfg->truth_file, d, p->x_true, sub, sizeof sub);
+            if (agree(comm, rc != 0, sub, sizeof sub)) {
+                snprintf(err, errlen, "[problem] truth_file = %s: %s", cfg->truth_file, sub);
+                return -1;
+            }
+        }
+    } else {
+        op_ctx c = {cfg->problem_operator, (uint64_t)cfg->seed, p->m, 0,
+                    1.0 / sqrt((double)p->m), cfg->blur_width, 0.0};
+        if (c.kind == OPERATOR_BLUR2D)
+            c.side = lround(sqrt((double)d));
+        double z = 0.0;
+        for (long t = -(long)(40 * c.w) - 1; t <= (long)(40 * c.w) + 1; t++)
+            z += exp(-0.5 * ((double)t / c.w) * ((double)t / c.w));
+        c.norm = 1.0 / z;
+        linalg_fill(p->la, op_entry, &c);
+        p->x_true = xcalloc((size_t)d, sizeof(double));
+        sparse_truth((uint64_t)cfg->seed, d, cfg->problem_sparsity, p->x_true);
+        linalg_matvec(p->la, p->x_true, p->b);
+        for (long i = 0; i < p->m; i++)
+            p->b[i] += p->sigma * rng_normal((uint64_t)cfg->seed, RNG_STREAM_PROBLEM, 1,
+                                             (uint64_t)i, 0);
+    }
+    linalg_set_data(p->la, p->b, p->sigma);
+    int pr, pc;
+    linalg_grid(p->la, &pr, &pc);
+    log_info("linear problem: A %ld x %ld (%s), sigma = %g, layout %s on a %d x %d BLACS grid "
+             "(block %ld), %.3g MB per rank", p->m, d,
+             from_file ? cfg->operator_file : (const char *[]){"gaussian", "blur1d", "blur2d",
+                                                              "file"}[cfg->problem_operator],
+             p->sigma, linalg_is_distributed(p->la) ? "distributed" : "replicated", pr, pc,
+             cfg->linalg_block, (double)linalg_bytes(p->la) / 1e6);
+
+    /* reference answers */
+    if (cfg->lambda == 0) {
+        p->exact_mean = xcalloc((size_t)d, sizeof(double));
+        /* the covariance is replicated: only when it (and its assembly) fits the budget */
+        const int with_cov = 16.0 * (double)d * (double)(d + 1) <= (double)cfg->linalg_memory_budget;
+        if (with_cov)
+            p->exact_cov = xcalloc((size_t)d * (size_t)d, sizeof(double));
+        if (linalg_gaussian_posterior(p->la, p->beta, p->exact_mean, p->exact_cov, &p->ridge, sub,
+                                      sizeof sub) != 0) {
+            snprintf(err, errlen, "[problem] linear, lambda = 0: %s", sub);
+            return -1;
+        }
+        if (p->ridge > 0)
+            log_warn("exact posterior: beta A'A / sigma^2 is numerically singular; added a ridge "
+                     "of %g to its diagonal (a Gaussian prior of precision %g)", p->ridge,
+                     p->ridge);
+        log_info("exact posterior (PDPOTRF/PDPOTRS): mean computed%s", with_cov
+                 ? ", covariance computed" : "; covariance skipped (d^2 exceeds the memory budget)");
+    } else {
+        p->map = xcalloc((size_t)d, sizeof(double));
+        double L = 0.0;
+        const long max_iter = 50000;
+        p->map_iters = linalg_fista(p->la, p->lambda, 1e-10, max_iter, p->map, &L);
+        long nz = 0;
+        for (long k = 0; k < d; k++)
+            nz += p->map[k] != 0.0;
+        if (p->map_iters >= max_iter)
+            log_warn("lasso MAP: FISTA did not reach the tolerance 1e-10 in %ld iterations",
+                     max_iter);
+        log_info("lasso MAP (FISTA, L = %.4g): %ld iterations, %ld non-zeros", L, p->map_iters,
+                 nz);
+    }
+    return 0;
+}
+
+/* ---- logistic regression ------------------------------------------------------------------ */
+
+static int open_logistic(problem *p, const rwpo_config *cfg, MPI_Comm comm, char *err,
+                         size_t errlen)
+{
+    const long d = p->dim;
+    char sub[1800];
+    const int from_file = cfg->operator_file[0] != '\0';
+    if (from_file) {
+        int nd = 0;
+        long dims[2] = {0, 0};
+        int rc = h5md_dataset_shape(cfg->operator_file, &nd, dims, sub, sizeof sub);
+        if (agree(comm, rc != 0, sub, sizeof sub)) {
+            snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
+            return -1;
+        }
+        if (nd != 2 || dims[1] != d) {
+            snprintf(err, errlen, "[problem] operator_file = %s: features have shape [%ld][%ld], "
+                     "expected [n][d] with d = particles.dim = %ld", cfg->operator_file, dims[0],
+                     nd == 2 ? dims[1] : 1L, d);
+            return -1;
+        }
+        p->m = dims[0];
+        p->feat = xcalloc((size_t)(p->m * d), sizeof(double));
+        p->label = xcalloc((size_t)p->m, sizeof(double));
+        rc = h5md_read_matrix(cfg->operator_file, comm, p->m, (int)d, 0, p->m, p->feat, sub,
+                              sizeof sub);
+        if (agree(comm, rc != 0, sub, sizeof sub)) {
+            snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
+            return -1;
+        }
+        rc = h5md_read_vector(cfg->data_file, p->m, p->label, sub, sizeof sub);
+        for (long i = 0; rc == 0 && i < p->m; i++)
+            if (p->label[i] != 0.0 && p->label[i] != 1.0) {
+                snprintf(sub, sizeof sub, "label %ld is %g (allowed: 0 or 1)", i, p->label[i]);
+                rc = -1;
+            }
+        if (agree(comm, rc != 0, sub, sizeof sub)) {
+            snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
+            return -1;
+        }
+        if (cfg->truth_file[0]) {
+            p->x_true = xcalloc((size_t)d, sizeof(double));
+            rc = h5md_read_vector(cfg->truth_file, d, p->x_true, sub, sizeof sub);
+            if (agree(comm, rc != 0, sub, sizeof sub)) {
+                snprintf(err, errlen, "[problem] truth_file = %s: %s", cfg->truth_file, sub);
+                return -1;
+            }
+        }
+    } else {
+        const uint64_t seed = (uint64_t)cfg->seed;
+        p->m = cfg->problem_m > 0 ? cfg->problem_m : 500;
+        p->feat = xcalloc((size_t)(p->m * d), sizeof(double));
+        p->label = xcalloc((size_t)p->m, sizeof(double));
+        p->x_true = xcalloc((size_t)d, sizeof(double));
+        for (long k = 0; k < d / 4; k++)
+            p->x_true[k] = 1.0;
+        for (long i = 0; i < p->m; i++) {
+            double z = 0.0;
+            for (long k = 0; k < d; k++) {
+                double v = rng_uniform(seed, RNG_STREAM_PROBLEM, 3, (uint64_t)i, (uint32_t)k) < 0.5
+                               ? -1.0 : 1.0;
+                p->feat[i * d + k] = v;
+                z += v * p->x_true[k];
+            }
+            double pr = 1.0 / (1.0 + exp(-z));
+            p->label[i] = rng_uniform(seed, RNG_STREAM_PROBLEM, 4, (uint64_t)i, 0) < pr ? 1.0 : 0.0;
+        }
+    }
+    p->sig_x = xcalloc((size_t)(d * d), sizeof(double));
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d, (int)p->m,
+                1.0 / (double)p->m, p->feat, (int)d, p->feat, (int)d, 0.0, p->sig_x, (int)d);
+    p->alpha = 3.0 * (double)d / (2.0 * M_PI * M_PI);
+    p->max_local = (cfg->n + comm_size_of(comm) - 1) / comm_size_of(comm);
+    if (p->max_local < 1)
+        p->max_local = 1;
+    p->logit = xcalloc((size_t)(p->max_local * p->m), sizeof(double));
+    log_info("logistic problem: n = %ld data points in d = %ld (%s), alpha = %.6g", p->m, d,
+             from_file ? cfg->operator_file : "generated, theta_true = 1 on the first d/4",
+             p->alpha);
+    return 0;
+}
+
+problem *problem_open(const rwpo_config *cfg, MPI_Comm comm, char *err, size_t errlen)
+{
+    if (cfg->problem != PROBLEM_LINEAR && cfg->problem != PROBLEM_LOGISTIC)
+        return problem_create(cfg);
+    problem *p = xcalloc(1, sizeof *p);
+    p->type = cfg->problem;
+    p->dim = cfg->dim;
+    p->beta = cfg->beta;
+    p->lambda = cfg->lambda;
+    int rc = p->type == PROBLEM_LINEAR ? open_linear(p, cfg, comm, err, errlen)
+                                       : open_logistic(p, cfg, comm, err, errlen);
+    /* every failure above is agreed (same message everywhere) */
+    if (rc != 0) {
+        problem_destroy(p);
+        return NULL;
+    }
+    return p;
 }

@@ -87,14 +87,7 @@ sim *sim_create(const rwpo_config *cfg, int with_output, int *exit_code)
     s->work = xcalloc(attention_work_size(cfg->block), sizeof(double));
 
     if (with_output) {
-        h5md_param *params = NULL;
-        int n_params = config_params(cfg, &params);
-        char *ini = config_to_ini(cfg);
-        const char *user = getenv("USER");
-        s->out = h5md_create(cfg->output, comm_world(), N, d, params, n_params, ini,
-                             user ? user : "unknown", err, sizeof err);
-        free(params);
-        free(ini);
+        s->out = sim_create_file(s, cfg->output, 0, err, sizeof err);
         char msg[4400];
         snprintf(msg, sizeof msg, "[run] output = %s: %s", cfg->output, err);
         if (agree_failure(s->out == NULL, msg)) {
@@ -102,10 +95,24 @@ sim *sim_create(const rwpo_config *cfg, int with_output, int *exit_code)
             sim_destroy(s);
             return NULL;
         }
-        h5md_set_writer(s->out, s->rank == 0);
     }
     *exit_code = 0;
     return s;
+}
+
+h5md_file *sim_create_file(const sim *s, const char *path, int flags, char *err, size_t errlen)
+{
+    h5md_param *params = NULL;
+    int n_params = config_params(&s->cfg, &params);
+    char *ini = config_to_ini(&s->cfg);
+    const char *user = getenv("USER");
+    h5md_file *f = h5md_create_ex(path, comm_world(), s->cfg.n, (int)s->cfg.dim, params,
+                                  n_params, ini, user ? user : "unknown", flags, err, errlen);
+    free(params);
+    free(ini);
+    if (f)
+        h5md_set_writer(f, s->rank == 0);
+    return f;
 }
 
 void sim_destroy(sim *s)
@@ -261,6 +268,14 @@ int sim_layer(sim *s)
         s->warned_identity = 1;
     }
     return 0;
+}
+
+void sim_observe(sim *s)
+{
+    timer_start(TIMER_observables);
+    observables_compute(s->obs, &s->cfg, s->p, s->prob, s->neighbours);
+    s->last_recorded = s->layer;
+    timer_stop(TIMER_observables);
 }
 
 int sim_record(sim *s)

@@ -29,6 +29,9 @@ void comm_sum_double(double *v, int n);
 void comm_max_double(double *v, int n);
 void comm_min_double(double *v, int n);
 void comm_sum_long(long *v, int n);
+void comm_max_int(int *v, int n);
+/** In-place all-reduction of unsigned 64-bit sums (wrapping modulo 2^64). */
+void comm_sum_u64(unsigned long long *v, int n);
 /** Sum into rank 0 only (v on other ranks is left unchanged). Collective. */
 void comm_reduce_sum_double_root(double *v, int n);
 
@@ -45,5 +48,22 @@ void comm_barrier(void);
 
 /** Abort the whole job with the given exit code (fatal path). Never returns. */
 _Noreturn void comm_abort(int code);
+
+
+/* ---- communicator-explicit helpers (linear algebra, problem setup) ------------------------ */
+
+/** Size of / this rank in a given communicator. */
+int comm_size_of(MPI_Comm comm);
+int comm_rank_of(MPI_Comm comm);
+
+/** In-place sum over `comm` of n doubles (any n; chunked). Collective over comm. */
+void comm_sum_double_on(MPI_Comm comm, double *v, long n);
+
+/**
+ * Collective over comm: returns 1 if any rank has `failed` set, and then copies the message
+ * `msg` (capacity len, the same on every rank) of the lowest failing rank to every rank, so all
+ * ranks can report the same one-line reason; returns 0 (msg untouched) if no rank failed.
+ */
+int comm_agree_error(MPI_Comm comm, int failed, char *msg, size_t len);
 
 #endif /* RWPO_COMM_H */

@@ -24,7 +24,16 @@ typedef enum { METHOD_RWPO_L1 = 0 } config_method;
 typedef enum { NORMALISER_EXACT = 0, NORMALISER_MOREAU = 1 } config_normaliser;
 typedef enum { WEIGHTS_COORDINATEWISE = 0, WEIGHTS_JOINT = 1 } config_weights;
 typedef enum { RING_OVERLAP = 0, RING_BLOCKING = 1 } config_ring;
-typedef enum { PROBLEM_NONE = 0, PROBLEM_GAUSSIAN = 1, PROBLEM_MIXTURE_LAPLACE = 2 } config_problem;
+typedef enum {
+    PROBLEM_NONE = 0,
+    PROBLEM_GAUSSIAN = 1,
+    PROBLEM_MIXTURE_LAPLACE = 2,
+    PROBLEM_LINEAR = 3,
+    PROBLEM_LOGISTIC = 4
+} config_problem;
+typedef enum { OPERATOR_GAUSSIAN = 0, OPERATOR_BLUR1D = 1, OPERATOR_BLUR2D = 2, OPERATOR_FILE = 3 }
+    config_operator;
+typedef enum { LAYOUT_AUTO = 0, LAYOUT_REPLICATED = 1, LAYOUT_DISTRIBUTED = 2 } config_layout;
 
 /** The resolved configuration. Strings are NUL-terminated; lists are comma-separated text. */
 typedef struct {
@@ -38,6 +47,9 @@ typedef struct {
     double progress;           /**< seconds between progress lines (0 = every layer) */
     config_ring ring;          /**< ring variant: overlap | blocking */
     long block;                /**< key-block size of the attention kernel (rows of keys) */
+    long checkpoint_every;     /**< checkpoint every k layers (0 = only at early stops) */
+    double wall_time;          /**< wall-clock budget in seconds (0 = none) */
+    char stop_file[CONFIG_STR]; /**< stop request file ("" = none) */
     /* [particles] */
     long n;                    /**< number of particles N (>= 1) */
     long dim;                  /**< dimension d (>= 1) */
@@ -58,6 +70,20 @@ typedef struct {
     config_problem problem;
     char problem_mean[CONFIG_LIST]; /**< gaussian: mu, one value or d values */
     double problem_std;        /**< gaussian: s */
+    config_operator problem_operator;     /**< linear: gaussian | blur1d | blur2d | file */
+    char operator_file[CONFIG_STR];       /**< linear: A; logistic: features (path.h5:/dataset) */
+    char data_file[CONFIG_STR];           /**< linear: b; logistic: labels (path.h5:/dataset) */
+    char truth_file[CONFIG_STR];          /**< optional x_true / theta_true (path.h5:/dataset) */
+    long problem_m;            /**< linear: rows m of A (0 = d); logistic: data points n */
+    double problem_sigma;      /**< linear: noise standard deviation sigma */
+    long problem_sparsity;     /**< linear: non-zeros k of the generated x_true */
+    double blur_width;         /**< linear blur1d/blur2d: Gaussian blur width in pixels */
+    double support_threshold;  /**< linear: |posterior mean| > threshold counts as support */
+    /* [linalg] */
+    config_layout linalg_layout;  /**< auto | replicated | distributed */
+    long linalg_block;         /**< ScaLAPACK block size */
+    long linalg_memory_budget; /**< bytes per rank for the operator (auto layout) */
+    long linalg_grid_rows;     /**< BLACS process rows (0 = as square as possible) */
     /* derived (filled by validation) */
     int n_schedule;
     long schedule_layer[CONFIG_MAX_SCHEDULE];
@@ -74,6 +100,22 @@ typedef struct {
  */
 int config_load(const char *path, char *const *sets, int n_sets, rwpo_config *cfg, char *err,
                 size_t errlen);
+
+/**
+ * Parse and validate INI text (e.g. the configuration stored in a run file or checkpoint);
+ * `label` names it in messages. 0 or -1.
+ */
+int config_parse_text(const char *label, const char *text, rwpo_config *cfg, char *err,
+                      size_t errlen);
+
+/**
+ * Compare the keys that change the physics (sampler.*, problem.*, particles.n, particles.dim,
+ * run.seed). Writes "section.key (old -> new), ..." into out; returns how many differ.
+ */
+int config_physics_diff(const rwpo_config *a, const rwpo_config *b, char *out, size_t outlen);
+
+/** FNV-1a 64 hash of the resolved physics keys (stored in checkpoints). */
+unsigned long long config_physics_hash(const rwpo_config *c);
 
 /** Fill the defaults (what a file with no keys would give, required keys zeroed). */
 void config_defaults(rwpo_config *cfg);

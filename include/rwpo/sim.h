@@ -39,6 +39,8 @@ typedef struct {
     double neighbours;   /**< effective neighbours of the last layer (NaN before layer 1) */
     int warned_identity; /**< the degenerate-attention warning was given */
     int force_running_max; /**< tests: use the running max even when the fixed shift is safe */
+    int segment;         /**< output segment: 0 the original file, k a continuation file */
+    int record_restart_frame; /**< restarted into an empty file: record the restart layer */
 } sim;
 
 /**
@@ -49,6 +51,12 @@ typedef struct {
  */
 sim *sim_create(const rwpo_config *cfg, int with_output, int *exit_code);
 
+/**
+ * Create an rwpo file for this run at `path` (collective): parameters, resolved INI, the writer
+ * rank set. flags: 0 or H5MD_CHECKSUM. NULL with the reason in err (this rank's view).
+ */
+h5md_file *sim_create_file(const sim *s, const char *path, int flags, char *err, size_t errlen);
+
 /** Free everything in reverse order; accepts NULL. Collective when the output file is open. */
 void sim_destroy(sim *s);
 
@@ -57,6 +65,9 @@ void sim_destroy(sim *s);
  * went non-finite (every rank returns the same).
  */
 int sim_layer(sim *s);
+
+/** Compute the observables of the current cloud without writing them (collective). */
+void sim_observe(sim *s);
 
 /** Compute observables and, if output is open, append the recorded layer (collective). 0 or 2. */
 int sim_record(sim *s);

@@ -1,0 +1,15 @@
+/**
+ * @file signals.h
+ * @brief Stop requests: SIGTERM and SIGUSR1 (what SLURM sends before the time limit) set a flag
+ *        that the layer loop reads; the run finishes its layer, checkpoints and exits with 3.
+ */
+#ifndef RWPO_SIGNALS_H
+#define RWPO_SIGNALS_H
+
+/** Install the handlers (SIGTERM, SIGUSR1; SIGXFSZ ignored so a full file is an I/O error). */
+void signals_install(void);
+
+/** The signal received (0 if none). Async-signal-safe flag, read once per layer. */
+int signals_pending(void);
+
+#endif /* RWPO_SIGNALS_H */
