@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,13 @@ int ckpt_write(sim *s)
     ckpt_paths(s->cfg.output, latest, prev, tmp, sizeof latest);
     const unsigned long long chash = content_hash(s->p);
 
+    int space = s->rank == 0
+                    ? sim_check_space(tmp, 1.2 * (double)s->cfg.n * (double)s->cfg.dim * 8.0 +
+                                               512.0 * 1024.0, err, sizeof err)
+                    : 0;
+    snprintf(msg, sizeof msg, "layer %ld: checkpoint not written: %s", s->layer, err);
+    if (any_failed(space != 0, msg))
+        return -1;
     h5md_file *f = sim_create_file(s, tmp, H5MD_CHECKSUM, err, sizeof err);
     int rc = f ? 0 : -1;
     if (rc == 0)
@@ -116,6 +124,7 @@ int ckpt_write(sim *s)
         {.name = "config_hash", .type = 's', .s = hash_hex},
         {.name = "content_hash", .type = 's', .s = content_hex},
         {.name = "ranks", .type = 'i', .i = s->n_ranks},
+        {.name = "neighbours", .type = 'd', .d = s->neighbours},
         {.name = "program_version", .type = 's', .s = RWPO_VERSION " " RWPO_GIT_REVISION},
     };
     /* every rank takes part in the collective calls of an open file, even after an error */
@@ -246,6 +255,7 @@ static decision examine(const char *path, long want_layer, const rwpo_config *cf
         dc.src.layer = pi.ck_layer;
         dc.src.is_checkpoint = 1;
         dc.src.traj_frames = pi.ck_traj_frames;
+        dc.src.neighbours = pi.ck_neighbours;
     } else {
         long fr = -1;
         for (long i = 0; i < pi.n_rec; i++)
@@ -397,8 +407,10 @@ static int open_output(sim *s, const decision *dc, const char *spec)
     if (any_failed(rc != 0, msg))
         return CKPT_BAD;
     s->segment = segment;
-    /* a new file starts with the restart state as its first frame */
-    s->record_restart_frame = h5md_frames(s->out) == 0;
+    /* a new file starts with the restart state as its first frame; a continued file gets the
+     * restart layer's frame if it is a recorded layer whose write did not happen */
+    s->record_restart_frame = h5md_frames(s->out) == 0 ||
+                              (sim_is_recorded(s, s->layer) && h5md_last_step(s->out) != s->layer);
     log_info("restart: layer %ld from %s; writing %s%s", s->layer, dc->src.path, path,
              segment ? " (new segment)" : "");
     return CKPT_OK;
@@ -463,6 +475,7 @@ int ckpt_restart(sim *s, const char *spec, int allow_physics)
             char err[4096] = "";
             if (load(s, &dc, err, sizeof err) == 0) {
                 s->layer = dc.src.layer;
+                s->neighbours = dc.src.is_checkpoint ? dc.src.neighbours : NAN;
                 double t = 0.0, h, T;
                 for (long k = 1; k <= s->layer; k++) { /* the same sum, in the same order */
                     config_step(&s->cfg, k, &h, &T);

@@ -83,6 +83,7 @@ struct h5md_file {
     int n_obs;
     hsize_t n_rec_obs;   /* observable layers written */
     int flags;           /* H5MD_CHECKSUM: Fletcher32 on the positions */
+    long long last_step; /* step of the last position frame (-1: none) */
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -609,18 +610,25 @@ static int write_positions_impl(h5md_file *f, int64_t step, double time, long of
 
     const hsize_t vstart[3] = {rec, local_ok ? (hsize_t)offset : 0, 0};
     const hsize_t vcount[3] = {1, local_ok ? (hsize_t)n_local : 0, (hsize_t)f->dim};
-    if (ext_write(f, f->pos_value, "/particles/cloud/position/value", 3, new_len, vstart, vcount,
-                  local_ok && n_local > 0, H5T_NATIVE_DOUBLE, x, err, errlen) < 0)
-        return -1;
+    /* Every collective call is made on every rank even after a local failure (a full disk
+     * may fail the write on one rank only); the first error is reported at the end. */
+    char e2[REASON_LEN * 2];
+    int rc = ext_write(f, f->pos_value, "/particles/cloud/position/value", 3, new_len, vstart,
+                       vcount, local_ok && n_local > 0, H5T_NATIVE_DOUBLE, x, err, errlen);
     const hsize_t start1[1] = {rec}, count1[1] = {1};
     const int owns_row0 = local_ok && offset == 0 && n_local > 0;
     if (ext_write(f, f->pos_step, "/particles/cloud/position/step", 1, new_len, start1, count1,
-                  owns_row0, H5T_NATIVE_LLONG, &st, err, errlen) < 0 ||
-        ext_write(f, f->pos_time, "/particles/cloud/position/time", 1, new_len, start1, count1,
-                  owns_row0, H5T_NATIVE_DOUBLE, &time, err, errlen) < 0 ||
-        flush(f, err, errlen) < 0)
+                  owns_row0, H5T_NATIVE_LLONG, &st, rc ? e2 : err, rc ? sizeof e2 : errlen) < 0)
+        rc = -1;
+    if (ext_write(f, f->pos_time, "/particles/cloud/position/time", 1, new_len, start1, count1,
+                  owns_row0, H5T_NATIVE_DOUBLE, &time, rc ? e2 : err, rc ? sizeof e2 : errlen) < 0)
+        rc = -1;
+    if (flush(f, rc ? e2 : err, rc ? sizeof e2 : errlen) < 0)
+        rc = -1;
+    if (rc < 0)
         return -1;
     f->n_rec = new_len;
+    f->last_step = step;
     if (!local_ok) {
         fail(err, errlen, f->path, "/particles/cloud/position/value", 0,
              "bad particle block: rows %ld..%ld of N = %ld%s (this rank wrote nothing)", offset,
@@ -749,7 +757,10 @@ static int write_observables_impl(h5md_file *f, int64_t step, double time,
 
     const hsize_t rec = f->n_rec_obs, new_len = rec + 1;
     const long long st = step;
-    int local_ok = 1;
+    int local_ok = 1, rc = 0;
+    char e2[REASON_LEN * 2];
+    /* as for positions: all collective calls on all ranks, the first error kept */
+#define ERRBUF (rc ? e2 : err), (rc ? sizeof e2 : errlen)
     for (int i = 0; i < n_obs; i++) {
         const obs_ds *o = &f->obs[i];
         const int sel = f->writer && obs[i].value != NULL;
@@ -758,18 +769,21 @@ static int write_observables_impl(h5md_file *f, int64_t step, double time,
         const hsize_t start[2] = {rec, 0}, count[2] = {1, (hsize_t)o->width};
         snprintf(obj, sizeof obj, "/observables/%s/value", o->name);
         if (ext_write(f, o->value, obj, o->width == 1 ? 1 : 2, new_len, start, count, sel,
-                      H5T_NATIVE_DOUBLE, obs[i].value, err, errlen) < 0)
-            return -1;
+                      H5T_NATIVE_DOUBLE, obs[i].value, ERRBUF) < 0)
+            rc = -1;
         snprintf(obj, sizeof obj, "/observables/%s/step", o->name);
         if (ext_write(f, o->step, obj, 1, new_len, start, count, f->writer, H5T_NATIVE_LLONG, &st,
-                      err, errlen) < 0)
-            return -1;
+                      ERRBUF) < 0)
+            rc = -1;
         snprintf(obj, sizeof obj, "/observables/%s/time", o->name);
         if (ext_write(f, o->time, obj, 1, new_len, start, count, f->writer, H5T_NATIVE_DOUBLE,
-                      &time, err, errlen) < 0)
-            return -1;
+                      &time, ERRBUF) < 0)
+            rc = -1;
     }
-    if (flush(f, err, errlen) < 0)
+    if (flush(f, ERRBUF) < 0)
+        rc = -1;
+#undef ERRBUF
+    if (rc < 0)
         return -1;
     f->n_rec_obs = new_len;
     if (!local_ok) {
@@ -1194,42 +1208,106 @@ static herr_t collect_names(hid_t g, const char *name, const H5L_info_t *info, v
     return 0;
 }
 
-/* Reopen the observables and truncate them to the steps <= keep_step; sets f->obs. */
-static int reopen_observables(h5md_file *f, int64_t keep_step, char *err, size_t errlen)
+/* Frames to keep, read through a serial read-only handle before the parallel one is opened:
+ * positions (and their shape), and every observable in creation order. Every rank computes the
+ * same answer from the same file; independent reads never mix with the parallel handle. */
+typedef struct {
+    hsize_t dims[3];
+    long keep_pos;
+    long long last_step; /* step of the last kept frame, -1 if none */
+    name_list obs;
+    long keep_obs; /* -1: no observables yet */
+} scan_result;
+
+static int scan_lengths(const char *path, int64_t keep_step, scan_result *r, char *err,
+                        size_t errlen)
 {
-    name_list l = {0};
-    char obj[512];
+    static const char *const pv = "/particles/cloud/position/value";
+    memset(r, 0, sizeof *r);
+    r->keep_obs = -1;
     int rc = -1;
-    hid_t root = H5Gopen2(f->file, "/observables", H5P_DEFAULT);
-    if (root < 0) {
-        fail(err, errlen, f->path, "/observables", 1, "cannot open group");
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), ds = -1, root = -1;
+    if (file < 0) {
+        fail(err, errlen, path, NULL, 1, "cannot open (damaged?)");
         return -1;
     }
+    ds = H5Dopen2(file, pv, H5P_DEFAULT);
+    hid_t sp = ds < 0 ? -1 : H5Dget_space(ds);
+    int nd = sp < 0 ? -1 : H5Sget_simple_extent_dims(sp, r->dims, NULL);
+    h5_close(sp);
+    h5_close(ds);
+    ds = H5Dopen2(file, "/particles/cloud/position/step", H5P_DEFAULT);
+    hsize_t n = 0;
+    long long *steps = ds < 0 ? NULL : read_steps(ds, &n);
+    h5_close(ds);
+    ds = -1;
+    if (nd != 3 || !steps) {
+        free(steps);
+        fail(err, errlen, path, pv, 1, "damaged or not an rwpo run file");
+        goto out;
+    }
+    r->keep_pos = frames_upto(steps, n < r->dims[0] ? n : r->dims[0], keep_step);
+    r->last_step = r->keep_pos > 0 ? steps[r->keep_pos - 1] : -1;
+    free(steps);
+    root = H5Gopen2(file, "/observables", H5P_DEFAULT);
     hsize_t idx = 0;
-    if (H5Literate(root, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_names, &l) < 0) {
-        fail(err, errlen, f->path, "/observables", 1, "cannot list the observables");
+    if (root < 0 || H5Literate(root, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_names,
+                               &r->obs) < 0) {
+        fail(err, errlen, path, "/observables", 1, "damaged: cannot list the observables");
         goto out;
     }
-    if (l.n == 0) { /* none written yet: created at the first write */
-        rc = 0;
-        goto out;
+    char obj[512];
+    for (int i = 0; i < r->obs.n; i++) {
+        snprintf(obj, sizeof obj, "/observables/%s/step", r->obs.names[i]);
+        ds = H5Dopen2(file, obj, H5P_DEFAULT);
+        long long *st = ds < 0 ? NULL : read_steps(ds, &n);
+        h5_close(ds);
+        ds = -1;
+        long k = st ? frames_upto(st, n, keep_step) : -1;
+        free(st);
+        if (k < 0 || (r->keep_obs >= 0 && k != r->keep_obs)) {
+            fail(err, errlen, path, obj, 0, "damaged: unreadable or inconsistent steps");
+            goto out;
+        }
+        r->keep_obs = k;
     }
-    f->obs = calloc((size_t)l.n, sizeof *f->obs);
+    rc = 0;
+out:
+    h5_close(ds);
+    h5_close(root);
+    h5_close(file);
+    return rc;
+}
+
+static void scan_free(scan_result *r)
+{
+    for (int i = 0; i < r->obs.n; i++)
+        free(r->obs.names[i]);
+    free(r->obs.names);
+    memset(r, 0, sizeof *r);
+}
+
+/* Reopen the observables (names from the scan) and truncate them to keep frames. */
+static int reopen_observables(h5md_file *f, scan_result *r, char *err, size_t errlen)
+{
+    char obj[512];
+    if (r->obs.n == 0) /* none written yet: created at the first write */
+        return 0;
+    f->obs = calloc((size_t)r->obs.n, sizeof *f->obs);
     if (!f->obs) {
         fail(err, errlen, f->path, "/observables", 0, "out of memory");
-        goto out;
+        return -1;
     }
-    f->n_obs = l.n;
+    f->n_obs = r->obs.n;
     f->obs_created = 1;
-    for (int i = 0; i < l.n; i++)
+    for (int i = 0; i < r->obs.n; i++)
         f->obs[i].value = f->obs[i].step = f->obs[i].time = -1;
-    long keep = -1;
-    for (int i = 0; i < l.n; i++) {
+    for (int i = 0; i < r->obs.n; i++) {
         obs_ds *o = &f->obs[i];
-        o->name = l.names[i];
-        l.names[i] = NULL;
+        o->name = r->obs.names[i];
+        r->obs.names[i] = NULL;
         snprintf(obj, sizeof obj, "/observables/%s", o->name);
-        hid_t g = H5Gopen2(root, o->name, H5P_DEFAULT);
+        hid_t g = H5Gopen2(f->file, obj, H5P_DEFAULT);
         if (g >= 0) {
             o->value = H5Dopen2(g, "value", H5P_DEFAULT);
             o->step = H5Dopen2(g, "step", H5P_DEFAULT);
@@ -1238,41 +1316,28 @@ static int reopen_observables(h5md_file *f, int64_t keep_step, char *err, size_t
         }
         if (g < 0 || o->value < 0 || o->step < 0 || o->time < 0) {
             fail(err, errlen, f->path, obj, 1, "damaged: cannot open value, step and time");
-            goto out;
+            return -1;
         }
-        hsize_t dims[2] = {0, 1}, n;
+        hsize_t dims[2] = {0, 1};
         hid_t sp = H5Dget_space(o->value);
-        int r = sp < 0 ? -1 : H5Sget_simple_extent_dims(sp, dims, NULL);
+        int nd = sp < 0 ? -1 : H5Sget_simple_extent_dims(sp, dims, NULL);
         h5_close(sp);
-        o->width = r == 2 ? (int)dims[1] : 1;
-        long long *steps = read_steps(o->step, &n);
-        long k = steps ? frames_upto(steps, n, keep_step) : -1;
-        free(steps);
-        if (r < 1 || k < 0 || (keep >= 0 && k != keep)) {
-            fail(err, errlen, f->path, obj, 0, "damaged: unreadable or inconsistent steps");
-            goto out;
-        }
-        keep = k;
-        snprintf(obj, sizeof obj, "/observables/%s/value", o->name);
-        if (shrink(f, o->value, obj, (hsize_t)k, err, errlen) < 0 ||
-            shrink(f, o->step, obj, (hsize_t)k, err, errlen) < 0 ||
-            shrink(f, o->time, obj, (hsize_t)k, err, errlen) < 0)
-            goto out;
+        o->width = nd == 2 ? (int)dims[1] : 1;
+        const hsize_t k = (hsize_t)r->keep_obs;
+        if (shrink(f, o->value, obj, k, err, errlen) < 0 ||
+            shrink(f, o->step, obj, k, err, errlen) < 0 ||
+            shrink(f, o->time, obj, k, err, errlen) < 0)
+            return -1;
     }
-    f->n_rec_obs = (hsize_t)keep;
-    rc = 0;
-out:
-    for (int i = 0; i < l.n; i++)
-        free(l.names[i]);
-    free(l.names);
-    h5_close(root);
-    return rc;
+    f->n_rec_obs = (hsize_t)r->keep_obs;
+    return 0;
 }
 
 static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_global, int dim,
                                    int64_t keep_step, long min_frames, char *err, size_t errlen)
 {
     static const char *const pv = "/particles/cloud/position/value";
+    scan_result sr;
     h5md_file *f = calloc(1, sizeof *f);
     hid_t fapl = -1;
     if (!f || !(f->path = dup_str(path))) {
@@ -1284,9 +1349,24 @@ static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_globa
     f->n_global = n_global;
     f->dim = dim;
     f->writer = -1;
+    memset(&sr, 0, sizeof sr);
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || H5Fis_hdf5(path) <= 0) {
         fail(err, errlen, path, NULL, 0, "missing or not an HDF5 file");
+        goto fail;
+    }
+    if (scan_lengths(path, keep_step, &sr, err, errlen) < 0)
+        goto fail;
+    if (sr.dims[1] != (hsize_t)n_global || sr.dims[2] != (hsize_t)dim) {
+        fail(err, errlen, path, pv, 0, "holds N = %llu, d = %llu, not N = %ld, d = %d",
+             (unsigned long long)sr.dims[1], (unsigned long long)sr.dims[2], n_global, dim);
+        goto fail;
+    }
+    if (sr.keep_pos < 0 || sr.keep_pos < min_frames ||
+        (sr.keep_obs >= 0 && sr.keep_obs != sr.keep_pos)) {
+        fail(err, errlen, path, pv,
+             0, "damaged: %ld readable frames up to layer %lld (observables: %ld), %ld expected",
+             sr.keep_pos, (long long)keep_step, sr.keep_obs, min_frames);
         goto fail;
     }
     fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -1314,34 +1394,20 @@ static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_globa
         fail(err, errlen, path, NULL, 1, "damaged or not an rwpo run file");
         goto fail;
     }
-    hsize_t dims[3] = {0, 0, 0}, n_steps = 0;
-    hid_t sp = H5Dget_space(f->pos_value);
-    int r = sp < 0 ? -1 : H5Sget_simple_extent_dims(sp, dims, NULL);
-    h5_close(sp);
-    if (r != 3 || dims[1] != (hsize_t)n_global || dims[2] != (hsize_t)dim) {
-        fail(err, errlen, path, pv, 0, "holds N = %llu, d = %llu, not N = %ld, d = %d",
-             (unsigned long long)dims[1], (unsigned long long)dims[2], n_global, dim);
+    const hsize_t keep = (hsize_t)sr.keep_pos;
+    if (shrink(f, f->pos_value, pv, keep, err, errlen) < 0 ||
+        shrink(f, f->pos_step, pv, keep, err, errlen) < 0 ||
+        shrink(f, f->pos_time, pv, keep, err, errlen) < 0)
         goto fail;
-    }
-    long long *steps = read_steps(f->pos_step, &n_steps);
-    long keep = steps ? frames_upto(steps, n_steps < dims[0] ? n_steps : dims[0], keep_step) : -1;
-    free(steps);
-    if (keep < 0 || keep < min_frames) {
-        fail(err, errlen, path, pv, 0,
-             "damaged: %ld readable frames up to layer %lld, the checkpoint expects %ld", keep,
-             (long long)keep_step, min_frames);
+    f->n_rec = keep;
+    f->last_step = sr.last_step;
+    if (reopen_observables(f, &sr, err, errlen) < 0 || flush(f, err, errlen) < 0)
         goto fail;
-    }
-    if (shrink(f, f->pos_value, pv, (hsize_t)keep, err, errlen) < 0 ||
-        shrink(f, f->pos_step, pv, (hsize_t)keep, err, errlen) < 0 ||
-        shrink(f, f->pos_time, pv, (hsize_t)keep, err, errlen) < 0)
-        goto fail;
-    f->n_rec = (hsize_t)keep;
-    if (reopen_observables(f, keep_step, err, errlen) < 0 || flush(f, err, errlen) < 0)
-        goto fail;
+    scan_free(&sr);
     h5_close(fapl);
     return f;
 fail:
+    scan_free(&sr);
     h5_close(fapl);
     h5md_close(f); /* closes what was opened and frees */
     return NULL;
@@ -1358,6 +1424,8 @@ h5md_file *h5md_open_append(const char *path, MPI_Comm comm, long n_global, int 
 }
 
 long h5md_frames(const h5md_file *f) { return f ? (long)f->n_rec : 0; }
+
+long long h5md_last_step(const h5md_file *f) { return f && f->n_rec ? f->last_step : -1; }
 
 int h5md_read_frame(const char *path, MPI_Comm comm, long frame, long n_global, int dim,
                     long offset, long n_local, double *x, char *err, size_t errlen)
@@ -1464,7 +1532,9 @@ static int probe_impl(const char *path, h5md_probe_info *pi, char *err, size_t e
         if (attr_get_ll(file, "/checkpoint", "format_version", &pi->ck_format_version) < 0 ||
             attr_get_ll(file, "/checkpoint", "layer", &pi->ck_layer) < 0 ||
             attr_get_ll(file, "/checkpoint", "trajectory_frames", &pi->ck_traj_frames) < 0 ||
-            attr_get_double(file, "/checkpoint", "time", &pi->ck_time) < 0 || !pi->ck_format ||
+            attr_get_double(file, "/checkpoint", "time", &pi->ck_time) < 0 ||
+            attr_get_double(file, "/checkpoint", "neighbours", &pi->ck_neighbours) < 0 ||
+            !pi->ck_format ||
             !pi->ck_hash || !pi->ck_content) {
             fail(err, errlen, path, "/checkpoint", 0, "damaged: incomplete checkpoint attributes");
             goto out;

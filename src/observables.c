@@ -4,6 +4,7 @@
  */
 #include "rwpo/observables.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,24 @@ observables *observables_create(const rwpo_config *cfg, const problem *prob)
         o->headline = o->n_obs;
         add(o, "marginal_l1_error", 2, o->metric);
         o->grid = xcalloc(PROBLEM_GRID_N, sizeof(double));
+    } else if (prob->type == PROBLEM_LINEAR && prob->exact_mean) {
+        o->headline = o->n_obs;
+        add(o, "mean_error", 1, &o->metric[0]);
+        add(o, "cov_error", 1, &o->metric[1]);
+        add(o, "truth_distance", 1, &o->metric[2]);
+        if (prob->exact_cov)
+            o->cov = xcalloc((size_t)(o->dim * o->dim), sizeof(double));
+    } else if (prob->type == PROBLEM_LINEAR) {
+        o->headline = o->n_obs;
+        add(o, "map_distance", 1, &o->metric[0]);
+        add(o, "truth_distance", 1, &o->metric[1]);
+        add(o, "support", 2, &o->metric[2]);
+    } else if (prob->type == PROBLEM_LOGISTIC) {
+        o->headline = o->n_obs;
+        add(o, "theta_error", 1, &o->metric[0]);
     }
+    const int P = comm_size();
+    o->fval = xcalloc((size_t)((cfg->n + P - 1) / P), sizeof(double));
     return o;
 }
 
@@ -53,6 +71,8 @@ void observables_destroy(observables *o)
     free(o->std);
     free(o->red);
     free(o->grid);
+    free(o->fval);
+    free(o->cov);
     free(o);
 }
 
@@ -69,8 +89,79 @@ static double kde_error(observables *o, const particles *p, long coord, const do
     return marginal_l1_distance(o->grid, exact, PROBLEM_GRID_N, PROBLEM_GRID_DX);
 }
 
+/* |a - b|_2 / |b|_2 (NaN if b is NULL or zero) */
+static double rel_dist(const double *a, const double *b, long d)
+{
+    if (!b)
+        return NAN;
+    double num = 0.0, den = 0.0;
+    for (long k = 0; k < d; k++) {
+        num += (a[k] - b[k]) * (a[k] - b[k]);
+        den += b[k] * b[k];
+    }
+    return den > 0 ? sqrt(num / den) : NAN;
+}
+
+/* Linear problem metrics (collective for the covariance). */
+static void linear_metrics(observables *o, const particles *p, const problem *prob)
+{
+    const long d = p->dim, n = p->n_local;
+    const double *m = o->mean;
+    if (prob->exact_mean) {
+        double num = 0.0, tr = 0.0;
+        for (long k = 0; k < d; k++)
+            num += (m[k] - prob->exact_mean[k]) * (m[k] - prob->exact_mean[k]);
+        if (prob->exact_cov) {
+            for (long k = 0; k < d; k++)
+                tr += prob->exact_cov[k * d + k];
+            o->metric[0] = sqrt(num / tr);
+            /* particle covariance: (1/N) sum_i (x_i - m)(x_i - m)', local DSYRK on centred rows
+             * in blocks of the f scratch, then one reduction */
+            memset(o->cov, 0, (size_t)(d * d) * sizeof(double));
+            for (long i = 0; i < n; i++) {
+                for (long k = 0; k < d; k++)
+                    o->red[k] = p->x[i * d + k] - m[k];
+                cblas_dsyr(CblasRowMajor, CblasUpper, (int)d, 1.0, o->red, 1, o->cov, (int)d);
+            }
+            for (long k = 0; k < d; k++)
+                for (long j = 0; j < k; j++)
+                    o->cov[k * d + j] = o->cov[j * d + k];
+            comm_sum_double_on(comm_world(), o->cov, d * d);
+            double e = 0.0, c = 0.0;
+            for (long k = 0; k < d * d; k++) {
+                double t = o->cov[k] / (double)p->n_global - prob->exact_cov[k];
+                e += t * t;
+                c += prob->exact_cov[k] * prob->exact_cov[k];
+            }
+            o->metric[1] = sqrt(e / c);
+        } else {
+            double nrm = 0.0;
+            for (long k = 0; k < d; k++)
+                nrm += prob->exact_mean[k] * prob->exact_mean[k];
+            o->metric[0] = nrm > 0 ? sqrt(num / nrm) : NAN;
+            o->metric[1] = NAN;
+        }
+        o->metric[2] = rel_dist(m, prob->x_true, d);
+        return;
+    }
+    o->metric[0] = rel_dist(m, prob->map, d);
+    o->metric[1] = rel_dist(m, prob->x_true, d);
+    o->metric[2] = o->metric[3] = NAN;
+    if (prob->x_true) {
+        long tp = 0, pos = 0, truth = 0;
+        for (long k = 0; k < d; k++) {
+            int est = fabs(m[k]) > prob->support_threshold, tr = prob->x_true[k] != 0.0;
+            tp += est && tr;
+            pos += est;
+            truth += tr;
+        }
+        o->metric[2] = pos > 0 ? (double)tp / (double)pos : 1.0;
+        o->metric[3] = truth > 0 ? (double)tp / (double)truth : 1.0;
+    }
+}
+
 void observables_compute(observables *o, const rwpo_config *cfg, const particles *p,
-                         const problem *prob, double neighbours)
+                         problem *prob, double neighbours)
 {
     const long d = p->dim, n = p->n_local;
     const double N = (double)p->n_global;
@@ -91,6 +182,7 @@ void observables_compute(observables *o, const rwpo_config *cfg, const particles
         }
     /* sparsity count and potential ride along in the same reduction */
     double extra[2] = {0.0, 0.0};
+    problem_f_all(prob, n, p->x, o->fval); /* collective for the linear problem */
     for (long i = 0; i < n; i++) {
         const double *xi = p->x + i * d;
         double l1 = 0.0;
@@ -99,7 +191,7 @@ void observables_compute(observables *o, const rwpo_config *cfg, const particles
             if (fabs(xi[k]) <= cfg->sparsity_tol)
                 extra[0] += 1.0;
         }
-        extra[1] += problem_f(prob, xi) + cfg->lambda * l1;
+        extra[1] += o->fval[i] + cfg->lambda * l1;
     }
     double *red = o->red;
     memcpy(red, buf, (size_t)d * sizeof(double));
@@ -125,6 +217,13 @@ void observables_compute(observables *o, const rwpo_config *cfg, const particles
     } else if (prob->type == PROBLEM_MIXTURE_LAPLACE) {
         o->metric[0] = kde_error(o, p, 0, prob->marg_first);
         o->metric[1] = kde_error(o, p, d - 1, prob->marg_last);
+    } else if (prob->type == PROBLEM_LINEAR) {
+        linear_metrics(o, p, prob);
+    } else if (prob->type == PROBLEM_LOGISTIC) {
+        double e = 0.0;
+        for (long k = 0; k < d; k++)
+            e += fabs(o->mean[k] - (prob->x_true ? prob->x_true[k] : NAN));
+        o->metric[0] = e / (double)d;
     }
 }
 

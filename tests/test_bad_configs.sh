@@ -130,5 +130,76 @@ expect check-bad "[sampler] beta = -1: out of range" check good.ini --set sample
 expect info-not-hdf5 "text.h5" info text.h5
 expect info-missing "nothere.h5" info nothere.h5
 
+# ---- linear and logistic problems (issue 5): bad inputs, from files written with h5py --------
+cat > lin.ini <<'EOF'
+[run]
+output = out.h5
+layers = 2
+
+[particles]
+n = 8
+dim = 4
+
+[sampler]
+beta = 1
+lambda = 0
+h = 0.01
+
+[problem]
+type = linear
+operator = file
+operator_file = lin.h5:/A
+data_file = lin.h5:/b
+EOF
+/usr/bin/python3 - <<'PYEOF'
+import h5py, numpy as np
+r = np.random.default_rng(1)
+A = r.standard_normal((10, 4)); b = r.standard_normal(10)
+with h5py.File("lin.h5", "w") as f:
+    f["A"] = A; f["b"] = b; f["b9"] = b[:9]
+    An = A.copy(); An[6, 2] = np.nan; f["A_nan"] = An
+    bn = b.copy(); bn[3] = np.inf; f["b_inf"] = bn
+    Az = A.copy(); Az[:, 1] = 0; f["A_zero_col"] = Az
+    f["A_wide"] = r.standard_normal((3, 4)); f["b3"] = b[:3]
+    f["A_d5"] = r.standard_normal((10, 5))
+PYEOF
+# the base linear configuration runs
+if timeout 120 mpirun -np 2 --bind-to none "$RWPO" run lin.ini >/dev/null 2>&1 && [ -e out.h5 ]; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1)); echo "FAIL: the base linear configuration does not run"
+fi
+expect lin-mismatch "A and b do not match" run lin.ini --set problem.data_file=lin.h5:/b9
+expect lin-nan-A "lin.h5:/A_nan: non-finite value nan at row 6, column 2" run lin.ini \
+    --set problem.operator_file=lin.h5:/A_nan
+expect lin-inf-b "lin.h5:/b_inf: non-finite value inf at entry 3" run lin.ini \
+    --set problem.data_file=lin.h5:/b_inf
+expect lin-missing "lin.h5:/nothing: no such dataset" run lin.ini \
+    --set problem.operator_file=lin.h5:/nothing
+expect lin-missing-file "[problem] data_file = nofile.h5:/b: nofile.h5: no such file" run lin.ini \
+    --set problem.data_file=nofile.h5:/b
+expect lin-non-spd "column 2 of A is zero" run lin.ini --set problem.operator_file=lin.h5:/A_zero_col
+expect lin-improper "(m < d) and [sampler] lambda = 0: A'A is singular" run lin.ini \
+    --set problem.operator_file=lin.h5:/A_wide --set problem.data_file=lin.h5:/b3
+expect lin-dim "A has shape [10][5], expected [m][d] with d = particles.dim = 4" run lin.ini \
+    --set problem.operator_file=lin.h5:/A_d5
+expect lin-no-data-file "operator = file needs operator_file" run lin.ini --set problem.data_file=
+expect lin-gen-improper "[problem] m = 2 < dim = 4 with [sampler] lambda = 0" run lin.ini \
+    --set problem.operator=gaussian --set problem.operator_file= --set problem.data_file= \
+    --set problem.m=2 --set problem.sparsity=2
+expect lin-sparsity "[problem] sparsity = 9: more non-zeros than dim = 4" run lin.ini \
+    --set problem.operator=gaussian --set problem.operator_file= --set problem.data_file= \
+    --set problem.sparsity=9
+expect lin-blur2d "operator blur2d needs a square image" run lin.ini --set problem.operator=blur2d \
+    --set problem.operator_file= --set problem.data_file= --set particles.dim=5
+expect lin-grid "[linalg] grid_rows = 3: must divide the number of ranks 2" run lin.ini \
+    --set linalg.grid_rows=3
+expect lin-budget "[linalg] memory_budget = 10 bytes" run lin.ini --set linalg.memory_budget=10
+expect lin-key-other-problem "[linalg] layout is not a key of problem type 'mixture_laplace'" \
+    run good.ini --set linalg.layout=replicated
+sed '/^operator = file/d; s/^type = linear/type = logistic/' lin.ini > logi.ini
+expect logistic-labels "lin.h5:/b: label 0 is" run logi.ini
+expect logistic-half-files "needs both operator_file" run logi.ini --set problem.data_file=
+
 echo "bad configurations: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -40,6 +40,7 @@ typedef struct {
     long layer;            /**< layer of the state */
     int is_checkpoint;
     long traj_frames;      /**< checkpoint: frames of the run file at that layer; else -1 */
+    double neighbours;     /**< checkpoint: effective neighbours of its layer (observable) */
 } ckpt_source;
 
 /** Outcome of ckpt_restart. */

@@ -118,6 +118,8 @@ h5md_file *h5md_open_append(const char *path, MPI_Comm comm, long n_global, int 
 
 /** Number of recorded position frames in the open file. */
 long h5md_frames(const h5md_file *f);
+/** Layer (step) of the last recorded position frame, -1 when there is none. */
+long long h5md_last_step(const h5md_file *f);
 
 /**
  * Read this rank's rows of frame `frame` (0-based record index) of the positions of a run or
@@ -143,6 +145,7 @@ typedef struct {
     long long ck_layer;
     double ck_time;
     long long ck_traj_frames; /**< frames of the trajectory at the checkpoint */
+    double ck_neighbours;   /**< effective neighbours of the checkpoint's layer */
     char *ck_hash;          /**< physics hash of the configuration (hex) */
     char *ck_content;       /**< content hash of the particle data (hex) */
 } h5md_probe_info;

@@ -12,6 +12,13 @@
  *                          against the exact posterior moments
  *   mixture_laplace:       marginal_l1_error [2]: L1 distance between the KDE (variance 0.1) of
  *                          coordinates 1 and d and their exact marginals on [-20, 20], dx = 0.01
+ *   linear, lambda = 0:    mean_error = |mean - mu*|_2 / sqrt(trace C*) (in units of the posterior
+ *                          spread), cov_error = |C - C*|_F / |C*|_F (C the particle covariance,
+ *                          NaN when the exact covariance was not computed), truth_distance
+ *   linear, lambda > 0:    map_distance = |mean - x_map|_2 / |x_map|_2, truth_distance =
+ *                          |mean - x_true|_2 / |x_true|_2, support [2] = precision and recall of
+ *                          {k : |mean_k| > problem.support_threshold} against supp(x_true)
+ *   logistic:              theta_error = |mean - theta_true|_1 / d
  */
 #ifndef RWPO_OBSERVABLES_H
 #define RWPO_OBSERVABLES_H
@@ -30,10 +37,12 @@ typedef struct {
     double *mean;                 /**< [dim] */
     double *std;                  /**< [dim] */
     double sparsity, potential, neighbours;
-    double metric[2];             /**< problem metrics (see above) */
+    double metric[4];             /**< problem metrics (see above) */
     int headline;                 /**< index into obs of the headline metric */
     double *grid;                 /**< [PROBLEM_GRID_N] KDE scratch (mixture_laplace) */
     double *red;                  /**< [dim + 2] reduction scratch */
+    double *fval;                 /**< [max_local] f of the own particles */
+    double *cov;                  /**< [dim * dim] particle covariance (linear, lambda = 0) */
 } observables;
 
 /** Create for a configuration and problem. */
@@ -45,7 +54,7 @@ void observables_destroy(observables *o);
  * @param neighbours the layer's effective number of neighbours (NaN at layer 0)
  */
 void observables_compute(observables *o, const rwpo_config *cfg, const particles *p,
-                         const problem *prob, double neighbours);
+                         problem *prob, double neighbours);
 /** Name and value of the headline metric (e.g. marginal_l1_error of coordinate 1). */
 const char *observables_headline(const observables *o, double *value);
 

@@ -66,6 +66,12 @@ void sim_destroy(sim *s);
  */
 int sim_layer(sim *s);
 
+/**
+ * Whether `need` more bytes fit in the file `path` (free space of its file system, and the
+ * process's file-size limit). Serial (rank 0 decides for everyone). 0, or -1 with the reason.
+ */
+int sim_check_space(const char *path, double need, char *err, size_t errlen);
+
 /** Compute the observables of the current cloud without writing them (collective). */
 void sim_observe(sim *s);
 
@@ -74,5 +80,23 @@ int sim_record(sim *s);
 
 /** Whether layer k is recorded (layer 0, multiples of run.every, and the last layer). */
 int sim_is_recorded(const sim *s, long k);
+
+/**
+ * Per-coordinate mean, population standard deviation and central 95% interval (lower = the r-th
+ * smallest, upper = the r-th largest of the N values, r = max(1, ceil(0.025 N))) of the current
+ * cloud, each [dim], identical on every rank. Exact order statistics by a distributed bisection
+ * on the values' 64-bit order keys: no gathering, O(d) memory, at most 64 reductions of 2d
+ * counts. Collective. Returns 0.
+ */
+int sim_posterior_compute(const sim *s, double *mean, double *std, double *lower, double *upper);
+
+/**
+ * End-of-run posterior summary (collective): sim_posterior_compute, then, if the output file is
+ * open, /posterior/{mean,std,lower,upper} [d] and the problem's data and reference answers
+ * (/problem/x_true, b, exact_mean, exact_cov, map, when the problem has them; datasets from an
+ * earlier call are replaced), and a compact table printed by rank 0 on stdout.
+ * @return 0, or 2 (every rank) if writing failed, after printing the reason.
+ */
+int sim_posterior_summary(sim *s);
 
 #endif /* RWPO_SIM_H */

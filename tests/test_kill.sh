@@ -1,0 +1,78 @@
+#!/bin/sh
+# Fault injection: start a run, kill -9 every rank at a pseudo-random moment, check that every
+# checkpoint on disk is readable, restart with --restart auto until done, and compare the whole
+# trajectory (positions, steps, times, observables; across segment files if the run file was
+# damaged) bitwise with the uninterrupted run.
+#   tests/test_kill.sh [TRIALS]   (10 in CI; tests/soak_kill.sh runs more)
+set -u
+TRIALS=${1:-10}
+RWPO=$(readlink -f "${RWPO_BIN:-build/src/rwpo}")
+SRC=$(readlink -f "${RWPO_SOURCE_ROOT:-.}")
+CMP="/usr/bin/python3 $SRC/tests/h5compare.py"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1
+TMP=$(mktemp -d)
+trap 'pkill -9 -f "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+cat > k.ini <<'EOF2'
+[run]
+output = ref.h5
+layers = 60
+every = 2
+checkpoint_every = 3
+progress = 100
+[particles]
+n = 1200
+dim = 16
+init_scale = 5
+[sampler]
+beta = 1
+lambda = 0.1
+h = 0.1
+schedule = 30:0.05
+[problem]
+type = mixture_laplace
+EOF2
+t0=$(date +%s.%N)
+timeout 300 mpirun -np 2 --bind-to none "$RWPO" run k.ini > ref.log 2>&1 || { cat ref.log; exit 1; }
+t1=$(date +%s.%N)
+span=$(echo "$t1 $t0" | awk '{print $1 - $2}')
+echo "reference run: $span s"
+pass=0
+for i in $(seq 1 "$TRIALS"); do
+    out="k$i.h5"
+    # kill somewhere between 5% and 95% of the run (pseudo-random, reproducible per trial)
+    delay=$(awk -v i="$i" -v s="$span" 'BEGIN { srand(4242); for (j = 0; j < i; j++) r = rand();
+                                                printf "%.2f", s * (0.05 + 0.9 * r) }')
+    mpirun -np 2 --bind-to none "$RWPO" run k.ini --set run.output="$out" > "k$i.log" 2>&1 &
+    pid=$!
+    sleep "$delay"
+    # like a node failure: the launcher and every rank die at once (launcher first, so that no
+    # rank is started after the kill; again after a moment for one caught while starting)
+    kill -9 $pid 2>/dev/null
+    pkill -9 -f "^$RWPO run k.ini --set run.output=$out" 2>/dev/null
+    wait $pid 2>/dev/null
+    sleep 0.2
+    pkill -9 -f "^$RWPO run k.ini --set run.output=$out" 2>/dev/null
+    ok=1
+    for ck in "k$i.ckpt.h5" "k$i.ckpt.prev.h5"; do
+        if [ -e "$ck" ] && ! "$RWPO" info "$ck" > /dev/null 2>&1; then
+            echo "trial $i: $ck is unreadable after kill -9 at ${delay}s"; ok=0
+        fi
+    done
+    n=0
+    until timeout 300 mpirun -np 2 --bind-to none "$RWPO" run k.ini --set run.output="$out" \
+          --restart auto > "k$i.r$n.log" 2>&1; do
+        n=$((n + 1))
+        [ $n -ge 3 ] && { echo "trial $i: restart failed"; tail -3 "k$i.r$((n-1)).log"; ok=0; break; }
+    done
+    segs=$(ls k$i.seg*.h5 2>/dev/null | tr '\n' ',' | sed 's/,$//')
+    from=$(cat k$i.r*.log | grep -o "restart: layer [0-9]*\|already complete\|no checkpoint" | head -1)
+    if ! $CMP ref.h5 "$out${segs:+,$segs}" > "k$i.cmp" 2>&1; then
+        echo "trial $i: $(cat k$i.cmp)"; ok=0
+    fi
+    [ $ok -eq 1 ] && pass=$((pass + 1))
+    echo "trial $i: killed at ${delay}s; ${from:-fresh start}${segs:+, new segment}: $([ $ok -eq 1 ] && echo identical || echo FAILED)"
+done
+echo "kill -9 trials: $pass of $TRIALS passed"
+[ "$pass" -eq "$TRIALS" ]
