@@ -695,6 +695,14 @@ static int load_impl(const char *path, const char *text, char *const *sets, int 
         goto out;
     }
 parsed:
+    /* [sweep] (and --set sweep.*) belongs to sweep.c: a parameter study, not one run's keys. */
+    {
+        int m = 0;
+        for (int i = 0; i < l.n; i++)
+            if (strcmp(l.v[i].section, CONFIG_SWEEP_SECTION) != 0)
+                l.v[m++] = l.v[i];
+        l.n = m;
+    }
     /* Line numbers, and keys given twice in the file. */
     for (int i = 0; i < l.n; i++) {
         int nth = 0;
@@ -721,6 +729,8 @@ parsed:
         char section[64], key[64];
         snprintf(section, sizeof section, "%.*s", (int)(dot - a), a);
         snprintf(key, sizeof key, "%.*s", (int)(eq - dot - 1), dot + 1);
+        if (strcmp(trim(section), CONFIG_SWEEP_SECTION) == 0)
+            continue;
         char *value = strdup(eq + 1);
         if (!value || raw_add(&l, trim(section), trim(key), trim(value), -(s + 1)) != 0) {
             free(value);
@@ -736,11 +746,11 @@ parsed:
         if (!is_section(e->section)) {
             if (e->section[0] == '\0') {
                 set_err(err, errlen, "%s: key '%s' outside any section (allowed: inside [run], "
-                        "[particles], [sampler], [problem], [linalg])", loc, e->key);
+                        "[particles], [sampler], [problem], [linalg], [sweep])", loc, e->key);
             } else {
                 suggest(e->section, e->key, sug, sizeof sug);
                 set_err(err, errlen, "%s: unknown section [%s] (allowed: run, particles, "
-                        "sampler, problem, linalg)%s", loc, e->section, sug);
+                        "sampler, problem, linalg, sweep)%s", loc, e->section, sug);
             }
             goto out;
         }
@@ -849,6 +859,20 @@ parsed:
 out:
     free(l.v);
     return rc;
+}
+
+int config_key_known(const char *dotted, char *hint, size_t hintlen)
+{
+    const char *dot = strchr(dotted, '.');
+    char section[64] = "", key[64];
+    if (dot && dot - dotted < (long)sizeof section)
+        snprintf(section, sizeof section, "%.*s", (int)(dot - dotted), dotted);
+    snprintf(key, sizeof key, "%s", dot ? dot + 1 : dotted);
+    if (dot && find_key(section, key))
+        return 1;
+    if (hint && hintlen)
+        suggest(section, key, hint, hintlen);
+    return 0;
 }
 
 int config_load(const char *path, char *const *sets, int n_sets, rwpo_config *cfg, char *err,

@@ -522,6 +522,55 @@ static void free_handle(h5md_file *f)
     free(f);
 }
 
+/** A new handle with nothing open (NULL with the reason on allocation failure). */
+static h5md_file *handle_new(const char *path, long n_global, int dim, char *err, size_t errlen)
+{
+    h5md_file *f = calloc(1, sizeof *f);
+    if (!f || !(f->path = dup_str(path))) {
+        fail(err, errlen, path, NULL, 0, "out of memory");
+        free(f);
+        return NULL;
+    }
+    f->file = f->dxpl = f->params = f->pos_value = f->pos_step = f->pos_time = -1;
+    f->n_global = n_global;
+    f->dim = dim;
+    f->writer = -1;
+    f->last_step = -1;
+    return f;
+}
+
+/**
+ * Create (create != 0, truncating) or open read-write the file of f with the MPI-IO driver on
+ * comm, and make the collective transfer list. Collective. 0 or -1 with the reason.
+ */
+static int open_parallel(h5md_file *f, MPI_Comm comm, int create, char *err, size_t errlen)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    int rc = -1;
+    if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
+        H5Pset_coll_metadata_write(fapl, 1) < 0) {
+        fail(err, errlen, f->path, NULL, 1, "cannot set up parallel file access");
+        goto out;
+    }
+    f->file = create ? H5Fcreate(f->path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
+                     : H5Fopen(f->path, H5F_ACC_RDWR, fapl);
+    if (f->file < 0) {
+        fail(err, errlen, f->path, NULL, 1, create ? "cannot create the file"
+                                                    : "cannot open for appending");
+        goto out;
+    }
+    f->dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (f->dxpl < 0 || H5Pset_dxpl_mpio(f->dxpl, H5FD_MPIO_COLLECTIVE) < 0) {
+        fail(err, errlen, f->path, NULL, 1, "cannot set up collective transfers");
+        goto out;
+    }
+    rc = 0;
+out:
+    h5_close(fapl);
+    return rc;
+}
+
 static h5md_file *create_impl(const char *path, MPI_Comm comm, long n_global, int dim,
                               const h5md_param *params, int n_params, const char *config_ini,
                               const char *author, int flags, char *err, size_t errlen)
@@ -536,43 +585,17 @@ static h5md_file *create_impl(const char *path, MPI_Comm comm, long n_global, in
              dim, n_params);
         return NULL;
     }
-    h5md_file *f = calloc(1, sizeof *f);
-    if (!f || !(f->path = dup_str(path))) {
-        fail(err, errlen, path, NULL, 0, "out of memory");
-        free(f);
+    h5md_file *f = handle_new(path, n_global, dim, err, errlen);
+    if (!f)
         return NULL;
-    }
-    f->file = f->dxpl = f->params = f->pos_value = f->pos_step = f->pos_time = -1;
-    f->n_global = n_global;
-    f->dim = dim;
-    f->writer = -1;
     f->flags = flags;
-
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0 ||
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
-        H5Pset_coll_metadata_write(fapl, 1) < 0) {
-        fail(err, errlen, path, NULL, 1, "cannot set up parallel file access");
-        goto fail;
-    }
-    f->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (f->file < 0) {
-        fail(err, errlen, path, NULL, 1, "cannot create the file");
-        goto fail;
-    }
-    f->dxpl = H5Pcreate(H5P_DATASET_XFER);
-    if (f->dxpl < 0 || H5Pset_dxpl_mpio(f->dxpl, H5FD_MPIO_COLLECTIVE) < 0) {
-        fail(err, errlen, path, NULL, 1, "cannot set up collective transfers");
-        goto fail;
-    }
-    if (write_static(f, params, n_params, config_ini ? config_ini : "",
+    if (open_parallel(f, comm, 1, err, errlen) < 0 ||
+        write_static(f, params, n_params, config_ini ? config_ini : "",
                      author && author[0] ? author : "unknown", err, errlen) < 0 ||
         flush(f, err, errlen) < 0)
         goto fail;
-    H5Pclose(fapl);
     return f;
 fail:
-    h5_close(fapl);
     h5_close(f->pos_value);
     h5_close(f->pos_step);
     h5_close(f->pos_time);
@@ -1338,17 +1361,9 @@ static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_globa
 {
     static const char *const pv = "/particles/cloud/position/value";
     scan_result sr;
-    h5md_file *f = calloc(1, sizeof *f);
-    hid_t fapl = -1;
-    if (!f || !(f->path = dup_str(path))) {
-        fail(err, errlen, path, NULL, 0, "out of memory");
-        free(f);
+    h5md_file *f = handle_new(path, n_global, dim, err, errlen);
+    if (!f)
         return NULL;
-    }
-    f->file = f->dxpl = f->params = f->pos_value = f->pos_step = f->pos_time = -1;
-    f->n_global = n_global;
-    f->dim = dim;
-    f->writer = -1;
     memset(&sr, 0, sizeof sr);
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || H5Fis_hdf5(path) <= 0) {
@@ -1369,23 +1384,8 @@ static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_globa
              sr.keep_pos, (long long)keep_step, sr.keep_obs, min_frames);
         goto fail;
     }
-    fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0 ||
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
-        H5Pset_coll_metadata_write(fapl, 1) < 0) {
-        fail(err, errlen, path, NULL, 1, "cannot set up parallel file access");
+    if (open_parallel(f, comm, 0, err, errlen) < 0)
         goto fail;
-    }
-    f->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
-    if (f->file < 0) {
-        fail(err, errlen, path, NULL, 1, "cannot open for appending");
-        goto fail;
-    }
-    f->dxpl = H5Pcreate(H5P_DATASET_XFER);
-    if (f->dxpl < 0 || H5Pset_dxpl_mpio(f->dxpl, H5FD_MPIO_COLLECTIVE) < 0) {
-        fail(err, errlen, path, NULL, 1, "cannot set up collective transfers");
-        goto fail;
-    }
     f->params = H5Gopen2(f->file, "/parameters", H5P_DEFAULT);
     f->pos_value = H5Dopen2(f->file, pv, H5P_DEFAULT);
     f->pos_step = H5Dopen2(f->file, "/particles/cloud/position/step", H5P_DEFAULT);
@@ -1404,11 +1404,9 @@ static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_globa
     if (reopen_observables(f, &sr, err, errlen) < 0 || flush(f, err, errlen) < 0)
         goto fail;
     scan_free(&sr);
-    h5_close(fapl);
     return f;
 fail:
     scan_free(&sr);
-    h5_close(fapl);
     h5md_close(f); /* closes what was opened and frees */
     return NULL;
 }

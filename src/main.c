@@ -21,15 +21,20 @@
 #include "rwpo/log.h"
 #include "rwpo/signals.h"
 #include "rwpo/sim.h"
+#include "rwpo/summary.h"
+#include "rwpo/sweep.h"
 #include "rwpo/timers.h"
 
 #define MAX_SETS 256
+#define MAX_OPERANDS 65536
 
 static const char usage[] =
     "usage: rwpo run CONFIG.ini [--set section.key=value ...] [--restart FILE[:LAYER]|auto]\n"
-    "                [--allow-physics-change]\n"
-    "       rwpo check CONFIG.ini [--set section.key=value ...]\n"
+    "                [--allow-physics-change] [--sweep-index K|env]\n"
+    "       rwpo check CONFIG.ini [--set section.key=value ...] [--sweep-index K|env]\n"
     "       rwpo info FILE.h5\n"
+    "       rwpo sweep CONFIG.ini [--set ...] --count | --list\n"
+    "       rwpo summarize FILES_OR_DIRS... [--csv OUT] [--missing CONFIG.ini [--set ...]]\n"
     "       rwpo --help | --version | --keys\n";
 
 static const char help[] =
@@ -38,6 +43,11 @@ static const char help[] =
     "  run    run the layers of CONFIG and write the H5MD run file ([run] output)\n"
     "  check  validate CONFIG and print the fully resolved configuration\n"
     "  info   summarise a run file: layers, N, d, parameters, status, last observables\n"
+    "  sweep  validate the [sweep] of CONFIG: --count prints the number of points, --list\n"
+    "         each point's index, parameters and output file\n"
+    "  summarize  one CSV row per run (parameters, status, layers done, final observables);\n"
+    "         --missing CONFIG: rows per sweep point, and print the indices not complete\n"
+    "  --sweep-index K|env      run (check) point K of the [sweep]; env: SLURM_ARRAY_TASK_ID\n"
     "  --set section.key=value  override a key (repeatable; applied after the file)\n"
     "  --restart FILE[:LAYER]   continue from a checkpoint, or a recorded layer of a run file\n"
     "                           (its last one without :LAYER); 'auto': the latest valid\n"
@@ -54,21 +64,70 @@ typedef struct {
     int n_sets;
     const char *restart; /**< --restart FILE[:LAYER] | auto */
     int allow_physics;   /**< --allow-physics-change */
+    const char *sweep_index; /**< --sweep-index K | env */
+    int count, list;     /**< sweep --count, --list */
+    const char *csv;     /**< summarize --csv OUT */
+    const char *missing; /**< summarize --missing CONFIG */
+    char **operands;     /**< summarize: the files and directories (file = operands[0]) */
+    int n_operands;
 } cli;
+
+/* The value of "--opt VALUE" or "--opt=VALUE" at argv[*i] (advancing *i), or NULL. */
+static const char *opt_value(int argc, char **argv, int *i, const char *opt)
+{
+    const char *a = argv[*i];
+    size_t l = strlen(opt);
+    if (strncmp(a, opt, l) != 0 || (a[l] != '\0' && a[l] != '='))
+        return NULL;
+    if (a[l] == '=')
+        return a + l + 1;
+    return *i + 1 < argc ? argv[++*i] : "";
+}
+
+/* Which options each command takes (one flag per option: set, restart, physics, sweep-index,
+ * count/list, csv, missing). */
+static int cli_options_ok(const cli *c)
+{
+    static const struct {
+        const char *command, *allowed;
+        int set, restart, index, countlist, summarize;
+    } rules[] = {
+        {"run", "--set, --restart, --allow-physics-change, --sweep-index", 1, 1, 1, 0, 0},
+        {"check", "--set, --sweep-index", 1, 0, 1, 0, 0},
+        {"info", "none", 0, 0, 0, 0, 0},
+        {"sweep", "--set, --count, --list", 1, 0, 0, 1, 0},
+        {"summarize", "--csv, --missing, --set (with --missing)", 1, 0, 0, 0, 1},
+    };
+    for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
+        if (strcmp(c->command, rules[r].command) != 0)
+            continue;
+        if ((c->n_sets && !rules[r].set) || ((c->restart || c->allow_physics) &&
+            !rules[r].restart) || (c->sweep_index && !rules[r].index) ||
+            ((c->count || c->list) && !rules[r].countlist) ||
+            ((c->csv || c->missing) && !rules[r].summarize)) {
+            log_error("'%s' takes these options: %s (see rwpo --help)", c->command,
+                      rules[r].allowed);
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /* Parse the command line (every rank sees the same argv). 0, or 1 with a message. */
 static int parse_cli(int argc, char **argv, cli *c)
 {
     memset(c, 0, sizeof *c);
+    static char *operands[MAX_OPERANDS];
+    c->operands = operands;
     if (argc < 2) {
         log_error("no command given (see rwpo --help)");
         return 1;
     }
     c->command = argv[1];
     for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v;
         if (strcmp(a, "--set") == 0 || strncmp(a, "--set=", 6) == 0) {
-            const char *v = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
+            v = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v) {
                 log_error("--set needs section.key=value");
                 return 1;
@@ -79,7 +138,7 @@ static int parse_cli(int argc, char **argv, cli *c)
             }
             c->sets[c->n_sets++] = (char *)v;
         } else if (strcmp(a, "--restart") == 0 || strncmp(a, "--restart=", 10) == 0) {
-            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v || !v[0]) {
                 log_error("--restart needs FILE[:LAYER] or auto");
                 return 1;
@@ -87,45 +146,63 @@ static int parse_cli(int argc, char **argv, cli *c)
             c->restart = v;
         } else if (strcmp(a, "--allow-physics-change") == 0) {
             c->allow_physics = 1;
+        } else if ((v = opt_value(argc, argv, &i, "--sweep-index"))) {
+            if (!*v) {
+                log_error("--sweep-index needs K (an integer >= 0) or env");
+                return 1;
+            }
+            c->sweep_index = v;
+        } else if ((v = opt_value(argc, argv, &i, "--csv")) ||
+                   (v = opt_value(argc, argv, &i, "--missing"))) {
+            const int is_csv = strncmp(argv[i][0] == '-' ? argv[i] : argv[i - 1], "--csv", 5)
+                               == 0;
+            if (!*v) {
+                log_error("%s needs a file name", is_csv ? "--csv" : "--missing");
+                return 1;
+            }
+            *(is_csv ? &c->csv : &c->missing) = v;
+        } else if (strcmp(a, "--count") == 0 || strcmp(a, "--list") == 0) {
+            *(a[2] == 'c' ? &c->count : &c->list) = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
             log_error("unknown option '%s' (allowed: --set section.key=value, --restart "
-                      "FILE[:LAYER]|auto, --allow-physics-change; see rwpo --help)", a);
+                      "FILE[:LAYER]|auto, --allow-physics-change, --sweep-index K|env, "
+                      "--count, --list, --csv OUT, --missing CONFIG; see rwpo --help)", a);
             return 1;
-        } else if (!c->file) {
-            c->file = a;
+        } else if (c->n_operands < MAX_OPERANDS) {
+            c->operands[c->n_operands++] = (char *)a;
         } else {
-            log_error("unexpected argument '%s' (see rwpo --help)", a);
+            log_error("more than %d files: give their directory instead", MAX_OPERANDS);
             return 1;
         }
     }
-    if (!c->file) {
+    if (c->n_operands == 0) {
         log_error("'%s' needs a file argument (see rwpo --help)", c->command);
         return 1;
     }
-    if (strcmp(c->command, "info") == 0 && c->n_sets > 0) {
-        log_error("'info' takes no --set options");
+    c->file = c->operands[0];
+    if (c->n_operands > 1 && strcmp(c->command, "summarize") != 0) {
+        log_error("unexpected argument '%s' (see rwpo --help)", c->operands[1]);
         return 1;
     }
-    if (strcmp(c->command, "run") != 0 && (c->restart || c->allow_physics)) {
-        log_error("--restart and --allow-physics-change belong to 'run'");
-        return 1;
-    }
-    return 0;
+    return cli_options_ok(c);
 }
 
-/* Rank 0 loads and validates; the verdict and the struct are broadcast. 0 or 1. */
-static int load_config(const cli *c, rwpo_config *cfg)
+/* Rank 0 loads and validates (the sweep point's configuration with --sweep-index); the verdict
+ * and the struct are broadcast. 0 or 1. */
+static int load_config(const cli *c, rwpo_config *cfg, long *point)
 {
     char err[CONFIG_ERR] = "";
     int rc = 0;
     if (comm_rank() == 0)
-        rc = config_load(c->file, c->sets, c->n_sets, cfg, err, sizeof err) == 0 ? 0 : 1;
+        rc = sweep_config_load(c->file, c->sets, c->n_sets, c->sweep_index, cfg, point, err,
+                               sizeof err) == 0 ? 0 : 1;
     comm_bcast_bytes(&rc, sizeof rc);
     if (rc != 0) {
         log_error("%s", err);
         return 1;
     }
     comm_bcast_bytes(cfg, sizeof *cfg);
+    comm_bcast_bytes(point, sizeof *point);
     return 0;
 }
 
@@ -144,6 +221,15 @@ static void progress(const sim *s, double t_start, double *t_last_print, long fi
     log_info("layer %ld/%ld  %.4g s/layer  ETA %.1f s  %.3g pairs/s  neighbours %.3g  "
              "%s = %.6g (layer %ld)  %.1f s", k, L, per, eta, pairs, s->neighbours, name, v,
              s->last_recorded, now - t_start);
+    /* under SLURM: say (once) when the run will not finish within the job's time limit */
+    static int warned;
+    const double left = sweep_job_seconds_left();
+    if (!warned && left >= 0 && k < L && eta > left) {
+        warned = 1;
+        log_warn("ETA %.0f s exceeds the job's remaining time (%.0f s, SLURM_JOB_END_TIME): "
+                 "the run will stop at the time limit; continue it with --restart auto", eta,
+                 left);
+    }
 }
 
 /* Why the run stops early (agreed by all ranks with one reduction per layer), 0 if it goes on. */
@@ -183,8 +269,11 @@ static int cmd_run(const cli *c, double t_program)
 {
     /* prolog: configuration, run object, initial cloud or restart */
     rwpo_config cfg;
-    if (load_config(c, &cfg) != 0)
+    long point;
+    if (load_config(c, &cfg, &point) != 0)
         return 1;
+    if (point >= 0)
+        log_info("sweep point %ld of %s", point, c->file);
     signals_install();
     timer_reset();
     timer_start(TIMER_total);
@@ -277,11 +366,14 @@ static int cmd_run(const cli *c, double t_program)
 static int cmd_check(const cli *c)
 {
     rwpo_config cfg;
-    if (load_config(c, &cfg) != 0)
+    long point;
+    if (load_config(c, &cfg, &point) != 0)
         return 1;
     if (comm_rank() == 0) {
-        printf("; rwpo %s: resolved configuration of %s (defaults included)\n", RWPO_VERSION,
-               c->file);
+        printf("; rwpo %s: resolved configuration of %s", RWPO_VERSION, c->file);
+        if (point >= 0)
+            printf(", sweep point %ld", point);
+        printf(" (defaults included)\n");
         config_print(&cfg, stdout);
     }
     return 0;
@@ -338,6 +430,45 @@ static int cmd_info(const cli *c)
     return rc;
 }
 
+/* rwpo sweep CONFIG --count | --list: validate every point (rank 0), then print. */
+static int cmd_sweep(const cli *c)
+{
+    char err[CONFIG_ERR] = "";
+    int rc = 0;
+    if (comm_rank() == 0) {
+        sweep_plan *p = sweep_plan_load(c->file, c->sets, c->n_sets, err, sizeof err);
+        if (p && sweep_count(p) == 0)
+            snprintf(err, sizeof err, "%s has no [sweep] section (allowed: [sweep] with "
+                     "section.key = v1, v2, ...)", c->file);
+        rc = !p || sweep_count(p) == 0 ||
+             sweep_check(p, c->file, c->sets, c->n_sets, c->list ? stdout : NULL, err,
+                         sizeof err) != 0;
+        if (rc == 0 && !c->list)
+            printf("%ld\n", sweep_count(p));
+        sweep_plan_destroy(p);
+    }
+    comm_bcast_bytes(&rc, sizeof rc);
+    if (rc)
+        log_error("%s", err);
+    return rc;
+}
+
+/* rwpo summarize FILES_OR_DIRS [--csv OUT] [--missing CONFIG]: serial, on rank 0. */
+static int cmd_summarize(const cli *c)
+{
+    char err[CONFIG_ERR] = "";
+    int rc = 0;
+    if (comm_rank() == 0) {
+        const summary_request req = {c->operands, c->n_operands, c->csv, c->missing, c->sets,
+                                     c->n_sets};
+        rc = summary_write(&req, err, sizeof err) != 0;
+    }
+    comm_bcast_bytes(&rc, sizeof rc);
+    if (rc)
+        log_error("%s", err);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
@@ -364,9 +495,13 @@ int main(int argc, char **argv)
                 code = cmd_check(&c);
             else if (strcmp(c.command, "info") == 0)
                 code = cmd_info(&c);
+            else if (strcmp(c.command, "sweep") == 0)
+                code = cmd_sweep(&c);
+            else if (strcmp(c.command, "summarize") == 0)
+                code = cmd_summarize(&c);
             else
-                log_error("unknown command '%s' (allowed: run, check, info; see rwpo --help)",
-                          c.command);
+                log_error("unknown command '%s' (allowed: run, check, info, sweep, summarize; "
+                          "see rwpo --help)", c.command);
         }
     }
     comm_finalize();

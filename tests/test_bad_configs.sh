@@ -3,12 +3,7 @@
 # containing the expected text, on 2 ranks, within a timeout (no rank left hanging), without
 # creating the output file. Run by meson test (RWPO_BIN set) or by hand after a build.
 set -u
-RWPO=$(readlink -f "${RWPO_BIN:-build/src/rwpo}")
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 good() {
     cat <<'EOF'

@@ -4,17 +4,7 @@
 # progress line, an init file read back (init = file reproduces a recorded layer), and a
 # non-finite particle (exit status 2 naming the layer and the particle, status "failed").
 set -eu
-RWPO=$(readlink -f "${RWPO_BIN:-build/src/rwpo}")
-SRC=$(readlink -f "${RWPO_SOURCE_ROOT:-.}")
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP"
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-run() { np=$1; shift; timeout 300 mpirun -np "$np" --bind-to none "$RWPO" "$@"; }
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 "$RWPO" --help | grep -q "usage: rwpo run CONFIG.ini" && ok "--help" || bad "--help"
 "$RWPO" --version | grep -Eq "^rwpo [0-9]+\.[0-9]+\.[0-9]+ " && ok "--version" || bad "--version"

@@ -8,12 +8,7 @@
 #  - the final particles agree across 1, 2 and 3 ranks to 1e-12 relative;
 #  - the H5MD layout: shapes, steps, times (sum of the scheduled step sizes), attributes.
 set -eu
-RWPO=$(readlink -f "${RWPO_BIN:-build/src/rwpo}")
-SRC=$(readlink -f "${RWPO_SOURCE_ROOT:-.}")
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 for np in 2 1 3; do
     timeout 300 mpirun -np $np --bind-to none "$RWPO" run "$SRC/configs/mixture_laplace.ini" \

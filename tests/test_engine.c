@@ -23,19 +23,8 @@
 #include "rwpo/sim.h"
 
 #include "naive.h"
+#include "mpi_check.h"
 
-/* Agree on a verdict across ranks (1 = ok everywhere). */
-static int all_ok(int ok)
-{
-    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    return ok;
-}
-
-static double all_max(double v)
-{
-    MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-    return v;
-}
 
 static void base_config(rwpo_config *c, long n, long d, config_problem prob, int joint,
                         int moreau)

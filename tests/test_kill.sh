@@ -6,14 +6,7 @@
 #   tests/test_kill.sh [TRIALS]   (10 in CI; tests/soak_kill.sh runs more)
 set -u
 TRIALS=${1:-10}
-RWPO=$(readlink -f "${RWPO_BIN:-build/src/rwpo}")
-SRC=$(readlink -f "${RWPO_SOURCE_ROOT:-.}")
-CMP="/usr/bin/python3 $SRC/tests/h5compare.py"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1
-TMP=$(mktemp -d)
-trap 'pkill -9 -f "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 cat > k.ini <<'EOF2'
 [run]
 output = ref.h5

@@ -30,18 +30,8 @@
 #include "rwpo/particles.h"
 #include "rwpo/problem.h"
 #include "rwpo/sim.h"
+#include "mpi_check.h"
 
-static int all_ok(int ok)
-{
-    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    return ok;
-}
-
-static double all_max(double v)
-{
-    MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-    return v;
-}
 
 /* Test matrices: deterministic, well scaled, no structure the code could exploit. */
 static double a_entry(const void *ctx, long i, long j)

@@ -13,18 +13,7 @@
 #    with exit 2 and a message naming the layer; the earlier checkpoint stays intact and the run
 #    is completed from it.
 set -u
-RWPO=$(readlink -f "${RWPO_BIN:-build/src/rwpo}")
-SRC=$(readlink -f "${RWPO_SOURCE_ROOT:-.}")
-CMP="/usr/bin/python3 $SRC/tests/h5compare.py"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1
-TMP=$(mktemp -d)
-trap 'pkill -9 -f "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-run() { np=$1; shift; timeout 300 mpirun -np "$np" --bind-to none "$RWPO" "$@"; }
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 cat > r.ini <<'EOF'
 [run]

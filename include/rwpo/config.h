@@ -90,6 +90,15 @@ typedef struct {
     double schedule_h[CONFIG_MAX_SCHEDULE];
 } rwpo_config;
 
+/** The section holding a parameter study (read by sweep.c; config_load skips it). */
+#define CONFIG_SWEEP_SECTION "sweep"
+
+/**
+ * Is "section.key" a configuration key? If not, and hint is given, writes a suggestion
+ * (" (did you mean sampler.beta?)" or a pointer to the key list) into hint.
+ */
+int config_key_known(const char *dotted, char *hint, size_t hintlen);
+
 /**
  * Load, override and validate (call on rank 0 only; serial).
  * @param path INI file
