@@ -154,8 +154,7 @@ static int parse_cli(int argc, char **argv, cli *c)
             c->sweep_index = v;
         } else if ((v = opt_value(argc, argv, &i, "--csv")) ||
                    (v = opt_value(argc, argv, &i, "--missing"))) {
-            const int is_csv = strncmp(argv[i][0] == '-' ? argv[i] : argv[i - 1], "--csv", 5)
-                               == 0;
+            const int is_csv = strncmp(a, "--csv", 5) == 0;
             if (!*v) {
                 log_error("%s needs a file name", is_csv ? "--csv" : "--missing");
                 return 1;
@@ -440,10 +439,11 @@ static int cmd_sweep(const cli *c)
         if (p && sweep_count(p) == 0)
             snprintf(err, sizeof err, "%s has no [sweep] section (allowed: [sweep] with "
                      "section.key = v1, v2, ...)", c->file);
+        const int list = c->list || !c->count; /* --list is the default */
         rc = !p || sweep_count(p) == 0 ||
-             sweep_check(p, c->file, c->sets, c->n_sets, c->list ? stdout : NULL, err,
+             sweep_check(p, c->file, c->sets, c->n_sets, list ? stdout : NULL, err,
                          sizeof err) != 0;
-        if (rc == 0 && !c->list)
+        if (rc == 0 && !list)
             printf("%ld\n", sweep_count(p));
         sweep_plan_destroy(p);
     }

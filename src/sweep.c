@@ -393,10 +393,10 @@ int sweep_point_config(const sweep_plan *p, const char *path, char *const *sets,
         goto out;
     }
     if (nk) {
-        char buf[CONFIG_STR];
-        if (expand(p, k, "name", cfg->name, NULL, buf, sizeof cfg->name, msg, sizeof msg) != 0)
+        char nbuf[sizeof cfg->name], buf[CONFIG_STR];
+        if (expand(p, k, "name", cfg->name, NULL, nbuf, sizeof nbuf, msg, sizeof msg) != 0)
             goto bad;
-        snprintf(cfg->name, sizeof cfg->name, "%s", buf);
+        memcpy(cfg->name, nbuf, sizeof nbuf);
         if (expand(p, k, "output", cfg->output, cfg->name, buf, sizeof buf, msg, sizeof msg))
             goto bad;
         snprintf(cfg->output, sizeof cfg->output, "%s", buf);

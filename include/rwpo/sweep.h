@@ -12,7 +12,7 @@
  *     output = out/{name}_{index}_b{sampler.beta}_l{sampler.lambda}.h5
  *
  * Points: `product` is the Cartesian product, the first key varying slowest (nested loops in the
- * order written), so the 2 x 2 sweep above... is point k = i_beta * n_lambda + i_lambda;
+ * order written): above, point k = i_beta * n_lambda + i_lambda;
  * `zip` takes the k-th value of every list (all lists equally long). A key continued on an
  * indented line, or given again, appends values. `--set sweep.section.key=v1,v2` replaces a list.
  *
