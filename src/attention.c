@@ -7,6 +7,7 @@
  */
 #include "rwpo/attention.h"
 
+#include <cblas.h>
 #include <math.h>
 
 
@@ -29,7 +30,7 @@ int attention_use_fixed_shift(int joint, long dim, double beta, double lambda, d
     return !force_running_max && bound <= ATTENTION_FIXED_SHIFT_MAX;
 }
 
-size_t attention_work_size(long n_keys) { return (size_t)n_keys; }
+size_t attention_work_size(long n_keys) { return (size_t)(ATTENTION_GEMM_ROWS * n_keys); }
 
 void attention_begin(attention_state *s, const double *restrict y, const double *restrict bias)
 {
@@ -162,12 +163,62 @@ static void fold_joint(attention_state *s, const double *restrict y, long n_keys
     }
 }
 
+/*
+ * Joint weights by matrix products, for d large enough to pay off: for blocks of R rows,
+ *   Z^T = c K Y^T          (dgemm: [n_keys x R] = [n_keys x d][d x R]; K column-major, ld)
+ *   E   = exp(Z + b - m)   (vector exp, per row; running-max rescaling before the product)
+ *   O^T += K^T E^T         (dgemm: [d x R] += [d x n_keys][n_keys x R])
+ * z holds E^T column-major (row i of the block at z + i * n_keys).
+ */
+static void fold_joint_gemm(attention_state *s, const double *restrict y, long n_keys, long ld,
+                            const double *restrict kx, const double *restrict kb,
+                            double *restrict z)
+{
+    const long n = s->n_rows, d = s->dim;
+    for (long i0 = 0; i0 < n; i0 += ATTENTION_GEMM_ROWS) {
+        const long r = n - i0 < ATTENTION_GEMM_ROWS ? n - i0 : ATTENTION_GEMM_ROWS;
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n_keys, (int)r, (int)d, s->c,
+                    kx, (int)ld, y + i0 * d, (int)d, 0.0, z, (int)n_keys);
+        for (long i = i0; i < i0 + r; i++) {
+            double *restrict zi = z + (i - i0) * n_keys;
+#pragma omp simd
+            for (long j = 0; j < n_keys; j++)
+                zi[j] += kb[j];
+            if (!s->fixed_shift) {
+                double bm = -INFINITY;
+#pragma omp simd reduction(max : bm)
+                for (long j = 0; j < n_keys; j++)
+                    bm = zi[j] > bm ? zi[j] : bm;
+                rescale(&s->m[i], &s->l[i], &s->q[i], &s->o[i * d], d, 1, bm);
+            }
+            const double sh = s->m[i];
+            double l = 0.0, q = 0.0;
+#pragma omp simd reduction(+ : l, q)
+            for (long j = 0; j < n_keys; j++) {
+                double t = zi[j] - sh;
+                t = t < CLAMP_LO ? CLAMP_LO : t;
+                double e = exp(t);
+                zi[j] = e;
+                l += e;
+                q += e * e;
+            }
+            s->l[i] += l;
+            s->q[i] += q;
+        }
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)r, (int)n_keys, 1.0,
+                    kx, (int)ld, z, (int)n_keys, 1.0, s->o + i0 * d, (int)d);
+    }
+}
+
 void attention_fold(attention_state *s, const double *restrict y, long n_keys, long ld,
                     const double *restrict kx, const double *restrict kb, double *restrict work)
 {
     if (n_keys <= 0 || s->n_rows <= 0)
         return;
-    if (s->joint)
+    const long gemm_min = s->gemm_min_dim > 0 ? s->gemm_min_dim : ATTENTION_GEMM_MIN_DIM;
+    if (s->joint && s->dim >= gemm_min)
+        fold_joint_gemm(s, y, n_keys, ld, kx, kb, work);
+    else if (s->joint)
         fold_joint(s, y, n_keys, ld, kx, kb, work);
     else
         fold_coordinatewise(s, y, n_keys, ld, kx, kb);
@@ -190,4 +241,21 @@ double attention_end(const attention_state *s, double *restrict A)
         }
     }
     return neff;
+}
+
+double attention_exp_probe(double *restrict buf, long n, long reps)
+{
+    double acc = 0.0;
+    for (long r = 0; r < reps; r++) {
+        const double shift = 1e-9 * (double)r; /* defeats hoisting */
+        double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
+        for (long j = 0; j < n; j++) {
+            double t = buf[j] - shift;
+            t = t < CLAMP_LO ? CLAMP_LO : t;
+            sum += exp(t);
+        }
+        acc += sum;
+    }
+    return acc;
 }

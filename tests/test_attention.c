@@ -17,8 +17,8 @@
 
 /* Kernel: rows are the first n_rows keys (as on a rank that owns them); keys folded in uneven
  * blocks in a rotated order. Returns the max relative error of A, and of neff via *neff_err. */
-static double run_kernel(int joint, int moreau, int force_max, long n_rows, long n_keys, long d,
-                         const double *keys, double lambda, double beta, double T,
+static double run_kernel(int joint, int moreau, int force_max, int gemm, long n_rows, long n_keys,
+                         long d, const double *keys, double lambda, double beta, double T,
                          double *neff_err)
 {
     const double *y = keys; /* rows are keys 0 .. n_rows-1 */
@@ -34,6 +34,7 @@ static double run_kernel(int joint, int moreau, int force_max, long n_rows, long
         .n_rows = n_rows, .dim = d, .joint = joint,
         .fixed_shift = attention_use_fixed_shift(joint, d, beta, lambda, T, force_max),
         .c = beta / (2 * T), .m = m, .l = l, .o = o, .q = q,
+        .gemm_min_dim = gemm ? 1 : 1L << 30, /* joint: force the dgemm or the loop path */
     };
     attention_begin(&s, y, bias_rows);
     /* uneven blocks: sizes 1, 2, 3, ... starting from a rotated position */
@@ -100,19 +101,21 @@ static const kcase cases[] = {
     {40, 4, 3.0, 2.0, 4.0, 0.3},    /* strong prior */
     {31, 2, 0.3, 1.0, 100.0, 0.01}, /* large beta: sharp weights */
     {64, 20, 5.0, 0.1, 1.0, 0.1},   /* the mixture experiment's shape */
+    {150, 40, 0.4, 0.2, 1.0, 0.1},  /* d = 40 */
+    {600, 12, 0.5, 0.2, 1.0, 0.1},  /* 301 rows: more than one dgemm block of rows */
 };
 
 START_TEST(test_kernel_vs_naive)
 {
-    const kcase *c = &cases[_i / 8];
-    int joint = (_i >> 0) & 1, moreau = (_i >> 1) & 1, force = (_i >> 2) & 1;
+    const kcase *c = &cases[_i / 16];
+    int joint = (_i >> 0) & 1, moreau = (_i >> 1) & 1, force = (_i >> 2) & 1, gemm = (_i >> 3) & 1;
     double *x = cloud(c->n, c->d, c->scale, 1234 + (unsigned long)_i);
     double neff_err;
     long n_rows = c->n / 2 + 1;
-    double err = run_kernel(joint, moreau, force, n_rows, c->n, c->d, x, c->lambda, c->beta, c->T,
-                            &neff_err);
-    ck_assert_msg(err < 1e-12, "case %d joint=%d moreau=%d running_max=%d: rel err %.3e", _i / 8,
-                  joint, moreau, force, err);
+    double err = run_kernel(joint, moreau, force, gemm, n_rows, c->n, c->d, x, c->lambda, c->beta,
+                            c->T, &neff_err);
+    ck_assert_msg(err < 1e-12, "case %d joint=%d moreau=%d running_max=%d gemm=%d: rel err %.3e",
+                  _i / 16, joint, moreau, force, gemm, err);
     ck_assert_msg(neff_err < 1e-10, "neighbours rel err %.3e", neff_err);
     free(x);
 }
@@ -132,9 +135,9 @@ START_TEST(test_shift_decision)
     ck_assert_int_eq(attention_use_fixed_shift(1, 20, 100.0, 1.0, 1.0, 0), 1);
     double *x = cloud(29, 2, 40.0, 77);
     double neff_err;
-    double err = run_kernel(0, 0, 0, 29, 29, 2, x, 10.0, 100.0, 0.5, &neff_err);
+    double err = run_kernel(0, 0, 0, 0, 29, 29, 2, x, 10.0, 100.0, 0.5, &neff_err);
     ck_assert_msg(err < 1e-12, "running max, large logits: rel err %.3e", err);
-    err = run_kernel(1, 1, 0, 29, 29, 2, x, 10.0, 100.0, 0.5, &neff_err);
+    err = run_kernel(1, 1, 0, 1, 29, 29, 2, x, 10.0, 100.0, 0.5, &neff_err);
     ck_assert_msg(err < 1e-12, "joint moreau, large logits: rel err %.3e", err);
     free(x);
 }
@@ -173,7 +176,7 @@ START_TEST(test_uniform_weights)
         for (long k = 0; k < d; k++)
             x[i * d + k] = 0.25 * (double)(k + 1);
     double neff_err;
-    double err = run_kernel(0, 0, 0, 1, n, d, x, 0.5, 1.0, 0.1, &neff_err);
+    double err = run_kernel(0, 0, 0, 0, 1, n, d, x, 0.5, 1.0, 0.1, &neff_err);
     ck_assert(err < 1e-14);
     double m[3], l[3], q[3], o[3], A[3], bias[51];
     prior_l1_key_bias_n(PRIOR_L1_EXACT, (size_t)(n * d), x, 0.5, 1.0, 0.1, bias);
@@ -202,7 +205,7 @@ int main(void)
     TCase *tc = tcase_create("kernels");
     tcase_set_timeout(tc, 120);
     int n_cases = (int)(sizeof cases / sizeof cases[0]);
-    tcase_add_loop_test(tc, test_kernel_vs_naive, 0, 8 * n_cases);
+    tcase_add_loop_test(tc, test_kernel_vs_naive, 0, 16 * n_cases);
     tcase_add_test(tc, test_shift_decision);
     tcase_add_test(tc, test_fixed_shift_bound);
     tcase_add_test(tc, test_uniform_weights);

@@ -29,6 +29,10 @@
 
 /** Largest bound on z_ij - z_ii for which the fixed shift is used. */
 #define ATTENTION_FIXED_SHIFT_MAX 600.0
+/** Joint weights use two dgemm per block of rows from this dimension on (SIMD loops below). */
+#define ATTENTION_GEMM_MIN_DIM 8
+/** Rows per dgemm block of the joint kernel. */
+#define ATTENTION_GEMM_ROWS 256
 
 /**
  * Online softmax state of n_rows query rows. Arrays (caller-owned):
@@ -41,6 +45,7 @@ typedef struct {
     int joint;       /**< 0 coordinatewise, 1 joint */
     int fixed_shift; /**< 1: m is the self-logit; 0: running max */
     double c;        /**< beta / (2T) */
+    long gemm_min_dim; /**< joint: dgemm from this d on (0 = ATTENTION_GEMM_MIN_DIM) */
     double *m;
     double *l;
     double *o;
@@ -81,5 +86,11 @@ size_t attention_work_size(long n_keys);
  * coordinatewise weights) of the effective number of neighbours l^2 / q.
  */
 double attention_end(const attention_state *s, double *restrict A);
+
+/**
+ * The exp-throughput probe: reps passes of the kernels' clamped vector exp over buf[0..n)
+ * (caller times it; the result only keeps the work from being optimised away).
+ */
+double attention_exp_probe(double *restrict buf, long n, long reps);
 
 #endif /* RWPO_ATTENTION_H */
