@@ -14,6 +14,7 @@
 
 #include "rwpo_build.h"
 
+#include "rwpo/bench.h"
 #include "rwpo/ckpt.h"
 #include "rwpo/comm.h"
 #include "rwpo/config.h"
@@ -34,7 +35,7 @@ static const char usage[] =
     "       rwpo check CONFIG.ini [--set section.key=value ...] [--sweep-index K|env]\n"
     "       rwpo info FILE.h5\n"
     "       rwpo sweep CONFIG.ini [--set ...] --count | --list\n"
-    "       rwpo summarize FILES_OR_DIRS... [--csv OUT] [--missing CONFIG.ini [--set ...]]\n"
+    "       rwpo summarize [FILES_OR_DIRS...] [--csv OUT] [--missing CONFIG.ini [--set ...]]\n"
     "       rwpo --help | --version | --keys\n";
 
 static const char help[] =
@@ -174,12 +175,13 @@ static int parse_cli(int argc, char **argv, cli *c)
             return 1;
         }
     }
-    if (c->n_operands == 0) {
+    const int summarize = strcmp(c->command, "summarize") == 0;
+    if (c->n_operands == 0 && !(summarize && c->missing)) { /* a sweep names its own files */
         log_error("'%s' needs a file argument (see rwpo --help)", c->command);
         return 1;
     }
-    c->file = c->operands[0];
-    if (c->n_operands > 1 && strcmp(c->command, "summarize") != 0) {
+    c->file = c->n_operands ? c->operands[0] : c->missing;
+    if (c->n_operands > 1 && !summarize) {
         log_error("unexpected argument '%s' (see rwpo --help)", c->operands[1]);
         return 1;
     }
@@ -349,8 +351,11 @@ static int cmd_run(const cli *c, double t_program)
         ckpt_paths(cfg.output, ck, NULL, NULL, sizeof ck);
         if (why == STOP_FILE && s->rank == 0)
             unlink(cfg.stop_file);
+        char idx[48] = "";
+        if (point >= 0)
+            snprintf(idx, sizeof idx, " --sweep-index %ld", point);
         log_info("stopped by %s after layer %ld of %ld; checkpoint %s; continue with: rwpo run "
-                 "%s --restart %s", reasons[why], s->layer, cfg.layers, ck, c->file, ck);
+                 "%s%s --restart %s", reasons[why], s->layer, cfg.layers, ck, c->file, idx, ck);
         code = 3;
     } else if (code == 0) {
         report_final(s);
@@ -472,6 +477,7 @@ static int cmd_summarize(const cli *c)
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
+    signals_install(); /* early: a stop request during setup must not kill the rank */
     const double t_program = comm_wtime();
     int code = 1;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -482,6 +488,8 @@ int main(int argc, char **argv)
         if (comm_rank() == 0)
             printf("rwpo %s (%s)\n", RWPO_VERSION, RWPO_GIT_REVISION);
         code = 0;
+    } else if (argc >= 2 && strcmp(argv[1], "bench") == 0) {
+        code = bench_main(argc - 1, argv + 1);
     } else if (argc >= 2 && strcmp(argv[1], "--keys") == 0) {
         if (comm_rank() == 0)
             config_print_reference(stdout);

@@ -328,7 +328,8 @@ static int collect_inputs(const summary_request *req, strlist *files, char *err,
                 if (is_run_file(e->d_name))
                     strlist_add_unique(&names, e->d_name);
             closedir(d);
-            qsort(names.v, (size_t)names.n, sizeof *names.v, cmp_str);
+            if (names.n > 1)
+                qsort(names.v, (size_t)names.n, sizeof *names.v, cmp_str);
             for (int k = 0; k < names.n; k++) {
                 char p[CONFIG_STR * 2];
                 snprintf(p, sizeof p, "%s%s%s", in, ends_with(in, "/") ? "" : "/", names.v[k]);

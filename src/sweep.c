@@ -193,6 +193,11 @@ sweep_plan *sweep_plan_load(const char *path, char *const *sets, int n_sets, cha
     if (c.failed)
         goto fail;
     if (pr != 0) {
+        rwpo_config *cfg = malloc(sizeof *cfg); /* config.c names long lines, NUL bytes, ... */
+        int named = cfg && config_load(path, NULL, 0, cfg, err, errlen) != 0;
+        free(cfg);
+        if (named)
+            goto fail;
         if (pr < 0)
             set_err(err, errlen, "%s: cannot open configuration: %s", path, strerror(errno));
         else
@@ -386,8 +391,15 @@ int sweep_point_config(const sweep_plan *p, const char *path, char *const *sets,
         all[n++] = sets[s];
     }
     if (config_load(path, all, n, cfg, msg, sizeof msg) != 0) {
+        const char *m = msg; /* a swept value's error is located by the point, not "--set" */
+        for (int j = 0; j < nk; j++) {
+            size_t l = strlen(p->key[j].name);
+            if (strncmp(msg, "--set ", 6) == 0 && strncmp(msg + 6, p->key[j].name, l) == 0 &&
+                strncmp(msg + 6 + l, ": ", 2) == 0)
+                m = msg + 8 + l;
+        }
         if (nk)
-            set_err(err, errlen, "sweep point %ld (%s): %s", k, head, msg);
+            set_err(err, errlen, "%s: [sweep] point %ld (%s): %s", path, k, head, m);
         else
             set_err(err, errlen, "%s", msg);
         goto out;

@@ -67,7 +67,9 @@ stop_test() { # name, how (usr1 | term | file | wall)
     mpirun -np 2 --bind-to none "$RWPO" run r.ini $slow --set run.output=$out $extra \
         > $name.log 2>&1 &
     pid=$!
-    sleep 1
+    # signal once the run is in its layer loop (a loaded machine may take a while to start)
+    for _ in $(seq 1 100); do grep -q "^rwpo: rwpo " $name.log 2>/dev/null && break; sleep 0.1; done
+    sleep 0.5
     case $2 in
     usr1) kill -USR1 $pid ;;                                     # mpirun forwards SIGUSR1
     term) pkill -TERM -f "^$RWPO run r.ini.*output=$out" ;;      # SLURM signals every task

@@ -100,7 +100,10 @@ EOF
 for k in $(echo "$missing" | tr ',' ' '); do
     run 2 run s.ini --sweep-index "$k" --restart auto > r$k.log 2>&1 || bad "resubmit point $k"
 done
-grep -q "checkpoint" r2.log && ok "point 2 resumed from its checkpoint" || bad "point 2 resume"
+grep -q "restart: layer 1 from out/mix_2_b2_l0.1.ckpt.h5" r2.log && ok "point 2 resumed from its checkpoint" \
+    || { bad "point 2 resume"; grep rwpo: r2.log | head -3; }
+grep -q "continue with: rwpo run s.ini --sweep-index 2 --restart" p2.log \
+    && ok "the stop message names the sweep index" || bad "stop message: $(grep continue p2.log)"
 missing=$("$RWPO" summarize out --csv sum2.csv --missing s.ini 2>/dev/null)
 [ -z "$missing" ] && [ "$(grep -c ',complete,' sum2.csv)" = 4 ] \
     && ok "after resubmission: every point complete, nothing missing" || bad "after resubmission: '$missing'"
@@ -131,8 +134,8 @@ expect "swept output" "[sweep] run.output cannot be swept" 'run.output = a.h5, b
 expect "bad mode" "[sweep] mode = 'grid': not allowed (allowed: product | zip)" 'mode = grid\nsampler.beta = 1, 2' --sweep-index 0
 expect "zip lengths" "mode = zip needs lists of equal length: sampler.beta has 2 values, sampler.lambda has 3" \
     'mode = zip\nsampler.beta = 1, 2\nsampler.lambda = 1, 2, 3' --sweep-index 0
-expect "bad value in a point" "sweep point 1 (sampler.beta = -1): --set sampler.beta = -1: out of range (allowed: > 0)" \
-    'sampler.beta = 1, -1' --sweep-index 0
+expect "bad value in a point" "bad.ini: [sweep] point 1 (sampler.beta = -1): [sampler] beta = -1: out of range (allowed: > 0)" \
+    'sampler.beta = 1, -1' --sweep-index 0 --set "run.output=outb/{index}.h5"
 expect "same output file" "[sweep] points 0 and 1 both write outb/mix_0_b1_l0.1.h5" \
     'sampler.beta = 1, 1' --sweep-index 0 --set "run.output=outb/mix_0_b{sampler.beta}_l0.1.h5"
 expect "template without placeholders" "[sweep] points 0 and 1 both write outb/x.h5" \
@@ -160,8 +163,8 @@ o=$("$RWPO" info out/mix_1_b0.5_l1.h5 --csv x 2>&1); rc=$?
     || bad "options per command: exit $rc"
 
 # --- progress warns when the ETA exceeds the job's remaining time ---------------------------------
-SLURM_JOB_END_TIME=$(($(date +%s) + 1)) run 2 run base.ini --set run.output=out/eta.h5 \
-    --set run.layers=40 --set run.progress=0 --set particles.n=800 > eta.log 2>&1
+SLURM_JOB_END_TIME=$(($(date +%s) + 20)) run 2 run base.ini --set run.output=out/eta.h5 \
+    --set run.layers=100000 --set run.progress=0 --set run.wall_time=2 > eta.log 2>&1
 grep -q "warning: ETA .* exceeds the job's remaining time" eta.log \
     && ok "ETA warning: $(grep -o "ETA [0-9]* s exceeds the job's remaining time ([0-9-]* s" eta.log)" \
     || { bad "no ETA warning"; grep -i warn eta.log; }
