@@ -113,6 +113,32 @@ static void fold_coordinatewise(attention_state *s, const double *restrict y, lo
     }
 }
 
+/* Joint weights of row i: z[0..n_keys) holds the block's logits on entry and exp(z - m) on
+ * exit; the shift (running max: rescaling o, l, q first) and the sums l, q are updated. */
+static inline void joint_weights(attention_state *s, long i, long n_keys, double *restrict z)
+{
+    if (!s->fixed_shift) {
+        double bm = -INFINITY;
+#pragma omp simd reduction(max : bm)
+        for (long j = 0; j < n_keys; j++)
+            bm = z[j] > bm ? z[j] : bm;
+        rescale(&s->m[i], &s->l[i], &s->q[i], &s->o[i * s->dim], s->dim, 1, bm);
+    }
+    const double sh = s->m[i];
+    double l = 0.0, q = 0.0;
+#pragma omp simd reduction(+ : l, q)
+    for (long j = 0; j < n_keys; j++) {
+        double t = z[j] - sh;
+        t = t < CLAMP_LO ? CLAMP_LO : t;
+        double e = exp(t);
+        z[j] = e;
+        l += e;
+        q += e * e;
+    }
+    s->l[i] += l;
+    s->q[i] += q;
+}
+
 static void fold_joint(attention_state *s, const double *restrict y, long n_keys, long ld,
                        const double *restrict kx, const double *restrict kb,
                        double *restrict z)
@@ -132,26 +158,7 @@ static void fold_joint(attention_state *s, const double *restrict y, long n_keys
             for (long j = 0; j < n_keys; j++)
                 z[j] += a * xk[j];
         }
-        if (!s->fixed_shift) {
-            double bm = -INFINITY;
-#pragma omp simd reduction(max : bm)
-            for (long j = 0; j < n_keys; j++)
-                bm = z[j] > bm ? z[j] : bm;
-            rescale(&s->m[i], &s->l[i], &s->q[i], &s->o[i * d], d, 1, bm);
-        }
-        const double sh = s->m[i];
-        double l = 0.0, q = 0.0;
-#pragma omp simd reduction(+ : l, q)
-        for (long j = 0; j < n_keys; j++) {
-            double t = z[j] - sh;
-            t = t < CLAMP_LO ? CLAMP_LO : t;
-            double e = exp(t);
-            z[j] = e;
-            l += e;
-            q += e * e;
-        }
-        s->l[i] += l;
-        s->q[i] += q;
+        joint_weights(s, i, n_keys, z);
         for (long k = 0; k < d; k++) {
             const double *restrict xk = kx + k * ld;
             double o = 0.0;
@@ -184,26 +191,7 @@ static void fold_joint_gemm(attention_state *s, const double *restrict y, long n
 #pragma omp simd
             for (long j = 0; j < n_keys; j++)
                 zi[j] += kb[j];
-            if (!s->fixed_shift) {
-                double bm = -INFINITY;
-#pragma omp simd reduction(max : bm)
-                for (long j = 0; j < n_keys; j++)
-                    bm = zi[j] > bm ? zi[j] : bm;
-                rescale(&s->m[i], &s->l[i], &s->q[i], &s->o[i * d], d, 1, bm);
-            }
-            const double sh = s->m[i];
-            double l = 0.0, q = 0.0;
-#pragma omp simd reduction(+ : l, q)
-            for (long j = 0; j < n_keys; j++) {
-                double t = zi[j] - sh;
-                t = t < CLAMP_LO ? CLAMP_LO : t;
-                double e = exp(t);
-                zi[j] = e;
-                l += e;
-                q += e * e;
-            }
-            s->l[i] += l;
-            s->q[i] += q;
+            joint_weights(s, i, n_keys, zi);
         }
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)r, (int)n_keys, 1.0,
                     kx, (int)ld, z, (int)n_keys, 1.0, s->o + i0 * d, (int)d);

@@ -310,6 +310,29 @@ static int agree(MPI_Comm comm, int failed, char *err, size_t errlen)
     return comm_agree_error(comm, failed, err, errlen);
 }
 
+/* Rows of the 2-D operator_file dataset, checked to have d = particles.dim columns (collective:
+ * rank-local read errors are agreed). `what` and `shape` name it in the message. 0 or -1. */
+static int operator_rows(const rwpo_config *cfg, MPI_Comm comm, long d, const char *what,
+                         const char *shape, long *rows, char *err, size_t errlen)
+{
+    char sub[1800];
+    int nd = 0;
+    long dims[2] = {0, 0};
+    int rc = h5md_dataset_shape(cfg->operator_file, &nd, dims, sub, sizeof sub);
+    if (agree(comm, rc != 0, sub, sizeof sub)) {
+        snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
+        return -1;
+    }
+    if (nd != 2 || dims[1] != d) {
+        snprintf(err, errlen, "[problem] operator_file = %s: %s has shape [%ld][%ld], expected "
+                 "%s with d = particles.dim = %ld", cfg->operator_file, what, dims[0],
+                 nd == 2 ? dims[1] : 1L, shape, d);
+        return -1;
+    }
+    *rows = dims[0];
+    return 0;
+}
+
 static int open_linear(problem *p, const rwpo_config *cfg, MPI_Comm comm, char *err,
                        size_t errlen)
 {
@@ -321,18 +344,9 @@ static int open_linear(problem *p, const rwpo_config *cfg, MPI_Comm comm, char *
     if (from_file) {
         int nd = 0;
         long dims[2] = {0, 0};
-        int rc = h5md_dataset_shape(cfg->operator_file, &nd, dims, sub, sizeof sub);
-        if (agree(comm, rc != 0, sub, sizeof sub)) {
-            snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
+        if (operator_rows(cfg, comm, d, "A", "[m][d]", &p->m, err, errlen) != 0)
             return -1;
-        }
-        if (nd != 2 || dims[1] != d) {
-            snprintf(err, errlen, "[problem] operator_file = %s: A has shape [%ld][%ld], expected "
-                     "[m][d] with d = particles.dim = %ld", cfg->operator_file, dims[0],
-                     nd == 2 ? dims[1] : 1L, d);
-            return -1;
-        }
-        p->m = dims[0];
+        int rc;
         rc = h5md_dataset_shape(cfg->data_file, &nd, dims, sub, sizeof sub);
         if (agree(comm, rc != 0, sub, sizeof sub)) {
             snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
@@ -448,20 +462,9 @@ static int open_logistic(problem *p, const rwpo_config *cfg, MPI_Comm comm, char
     char sub[1800];
     const int from_file = cfg->operator_file[0] != '\0';
     if (from_file) {
-        int nd = 0;
-        long dims[2] = {0, 0};
-        int rc = h5md_dataset_shape(cfg->operator_file, &nd, dims, sub, sizeof sub);
-        if (agree(comm, rc != 0, sub, sizeof sub)) {
-            snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
+        if (operator_rows(cfg, comm, d, "features", "[n][d]", &p->m, err, errlen) != 0)
             return -1;
-        }
-        if (nd != 2 || dims[1] != d) {
-            snprintf(err, errlen, "[problem] operator_file = %s: features have shape [%ld][%ld], "
-                     "expected [n][d] with d = particles.dim = %ld", cfg->operator_file, dims[0],
-                     nd == 2 ? dims[1] : 1L, d);
-            return -1;
-        }
-        p->m = dims[0];
+        int rc;
         p->feat = xcalloc((size_t)(p->m * d), sizeof(double));
         p->label = xcalloc((size_t)p->m, sizeof(double));
         rc = h5md_read_matrix(cfg->operator_file, comm, p->m, (int)d, 0, p->m, p->feat, sub,

@@ -11,16 +11,7 @@
 #    layer) / missing, layers done and final metrics; --missing prints what to resubmit;
 #  - the progress line warns when the ETA exceeds the job's time (SLURM_JOB_END_TIME).
 set -u
-RWPO=$(readlink -f "${RWPO_BIN:-build/src/rwpo}")
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-run() { np=$1; shift; timeout 120 mpirun -np "$np" --bind-to none "$RWPO" "$@"; }
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 mkdir -p out
 cat > base.ini <<'EOF'
