@@ -11,9 +11,12 @@
 
 static void vlog(FILE *out, const char *prefix, const char *fmt, va_list ap)
 {
-    fprintf(out, "rwpo: %s", prefix);
-    vfprintf(out, fmt, ap);
-    fputc('\n', out);
+    /* one write per line, so stdout and stderr lines never interleave mid-line */
+    char line[4096];
+    int n = snprintf(line, sizeof line, "rwpo: %s", prefix);
+    if (n >= 0 && (size_t)n < sizeof line)
+        vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    fprintf(out, "%s\n", line);
     fflush(out);
 }
 

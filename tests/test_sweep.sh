@@ -154,7 +154,7 @@ o=$("$RWPO" info out/mix_1_b0.5_l1.h5 --csv x 2>&1); rc=$?
     || bad "options per command: exit $rc"
 
 # --- progress warns when the ETA exceeds the job's remaining time ---------------------------------
-SLURM_JOB_END_TIME=$(($(date +%s) + 20)) run 2 run base.ini --set run.output=out/eta.h5 \
+SLURM_JOB_END_TIME=$(($(date +%s) + 5)) run 2 run base.ini --set run.output=out/eta.h5 \
     --set run.layers=100000 --set run.progress=0 --set run.wall_time=2 > eta.log 2>&1
 grep -q "warning: ETA .* exceeds the job's remaining time" eta.log \
     && ok "ETA warning: $(grep -o "ETA [0-9]* s exceeds the job's remaining time ([0-9-]* s" eta.log)" \
