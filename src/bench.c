@@ -3,7 +3,8 @@
  * @brief `rwpo bench` (see bench.h): the engine's layer timed against probes of the machine.
  *
  * Options: --n LIST (default 4096,16384), --d LIST (2,20,128), --weights coordinatewise|joint|
- * both (both), --normaliser exact|moreau (exact), --layers L (3), --reps R (3): the best of R
+ * both (both), --normaliser exact|moreau (exact), --kernel fast|reference (fast), --block B
+ * (run.block's default), --layers L (3), --reps R (3): the best of R
  * timings of L layers after one warm-up layer. The cloud is N(0, I) with lambda = 0.1, beta = 1,
  * h = T = 0.1 and f = 0, so every key matters (no early-out is possible in the kernels).
  */
@@ -84,7 +85,8 @@ static double probe_exp(void)
     return sink > 0 ? best : best; /* sink keeps the probe alive */
 }
 
-static void bench_config(rwpo_config *c, long n, long d, int joint, int moreau)
+static void bench_config(rwpo_config *c, long n, long d, int joint, int moreau, int reference,
+                         long block)
 {
     config_defaults(c);
     c->n = n;
@@ -97,14 +99,17 @@ static void bench_config(rwpo_config *c, long n, long d, int joint, int moreau)
     c->problem = PROBLEM_NONE;
     c->weights = joint ? WEIGHTS_JOINT : WEIGHTS_COORDINATEWISE;
     c->normaliser = moreau ? NORMALISER_MOREAU : NORMALISER_EXACT;
-    c->block = 1024;
+    if (block > 0)
+        c->block = block;
+    c->kernel = reference ? KERNEL_REFERENCE : KERNEL_FAST;
     snprintf(c->output, sizeof c->output, "bench.h5");
 }
 
 int bench_main(int argc, char **argv)
 {
     long ns[MAX_LIST] = {4096, 16384}, ds[MAX_LIST] = {2, 20, 128};
-    int n_n = 2, n_d = 3, layers = 3, reps = 3, moreau = 0, w_lo = 0, w_hi = 1;
+    int n_n = 2, n_d = 3, layers = 3, reps = 3, moreau = 0, w_lo = 0, w_hi = 1, reference = 0;
+    long block = 0; /* 0: the default of run.block */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int bad = !v;
@@ -120,6 +125,11 @@ int bench_main(int argc, char **argv)
             w_lo = strcmp(v, "joint") == 0;
             w_hi = strcmp(v, "coordinatewise") == 0 ? 0 : 1;
             bad = strcmp(v, "joint") && strcmp(v, "coordinatewise") && strcmp(v, "both");
+        } else if (!bad && strcmp(a, "--kernel") == 0) {
+            reference = strcmp(v, "reference") == 0;
+            bad = !reference && strcmp(v, "fast") != 0;
+        } else if (!bad && strcmp(a, "--block") == 0) {
+            bad = (block = atol(v)) < 1;
         } else if (!bad && strcmp(a, "--normaliser") == 0) {
             moreau = strcmp(v, "moreau") == 0;
             bad = !moreau && strcmp(v, "exact") != 0;
@@ -127,8 +137,8 @@ int bench_main(int argc, char **argv)
             bad = 1;
         if (bad) {
             log_error("bench: bad option '%s%s%s' (allowed: --n LIST, --d LIST, --weights "
-                      "coordinatewise|joint|both, --normaliser exact|moreau, --layers L, "
-                      "--reps R)", a, v ? " " : "", v ? v : "");
+                      "coordinatewise|joint|both, --normaliser exact|moreau, --kernel "
+                      "fast|reference, --block B, --layers L, --reps R)", a, v ? " " : "", v ? v : "");
             return 1;
         }
         i++;
@@ -144,7 +154,7 @@ int bench_main(int argc, char **argv)
         for (int id = 0; id < n_d; id++)
             for (int in = 0; in < n_n; in++) {
                 rwpo_config c;
-                bench_config(&c, ns[in], ds[id], w, moreau);
+                bench_config(&c, ns[in], ds[id], w, moreau, reference, block);
                 int code;
                 sim *s = sim_create(&c, 0, &code);
                 if (!s)

@@ -43,6 +43,7 @@ static const char *const ch_method[] = {"rwpo_l1", NULL};
 static const char *const ch_normaliser[] = {"exact", "moreau", NULL};
 static const char *const ch_weights[] = {"coordinatewise", "joint", NULL};
 static const char *const ch_ring[] = {"overlap", "blocking", NULL};
+static const char *const ch_kernel[] = {"fast", "reference", NULL};
 static const char *const ch_problem[] = {"none", "gaussian", "mixture_laplace", "linear",
                                          "logistic", NULL};
 static const char *const ch_operator[] = {"gaussian", "blur1d", "blur2d", "file", NULL};
@@ -69,6 +70,9 @@ static const key_spec keys[] = {
      "seconds between progress lines (0 = one line per layer)"},
     {"run", "ring", K_ENUM, OFF(ring), 0, "overlap", R_NONE, 0, 0, ch_ring, 0,
      "ring variant: overlap (Isend/Irecv while computing) or blocking (Sendrecv)"},
+    {"run", "kernel", K_ENUM, OFF(kernel), 0, "fast", R_NONE, 0, 0, ch_kernel, 0,
+     "attention kernels: fast (vectorised, dgemm) or reference (plain loops, libm exp; agrees to "
+     "1e-12, several times slower)"},
     {"run", "block", K_LONG, OFF(block), 0, "256", R_GE, 1, 1e8, NULL, 0,
      "keys per block in the attention kernel (cache blocking)"},
     {"run", "checkpoint_every", K_LONG, OFF(checkpoint_every), 0, "100", R_GE, 0, 1e9, NULL,

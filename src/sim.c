@@ -211,6 +211,7 @@ static void phase_attention(sim *s, double T)
         .fixed_shift = attention_use_fixed_shift(joint, p->dim, s->cfg.beta, s->cfg.lambda, T,
                                                  s->force_running_max),
         .c = s->cfg.beta / (2.0 * T),
+        .reference = s->cfg.kernel == KERNEL_REFERENCE,
         .m = s->att_m,
         .l = s->att_l,
         .o = s->att_o,

@@ -17,9 +17,9 @@
 
 /* Kernel: rows are the first n_rows keys (as on a rank that owns them); keys folded in uneven
  * blocks in a rotated order. Returns the max relative error of A, and of neff via *neff_err. */
-static double run_kernel(int joint, int moreau, int force_max, int gemm, long n_rows, long n_keys,
-                         long d, const double *keys, double lambda, double beta, double T,
-                         double *neff_err)
+static double run_kernel(int joint, int moreau, int force_max, int gemm, int reference,
+                         long n_rows, long n_keys, long d, const double *keys, double lambda,
+                         double beta, double T, double *neff_err)
 {
     const double *y = keys; /* rows are keys 0 .. n_rows-1 */
     double *A = malloc((size_t)(n_rows * d) * sizeof *A);
@@ -35,6 +35,7 @@ static double run_kernel(int joint, int moreau, int force_max, int gemm, long n_
         .fixed_shift = attention_use_fixed_shift(joint, d, beta, lambda, T, force_max),
         .c = beta / (2 * T), .m = m, .l = l, .o = o, .q = q,
         .gemm_min_dim = gemm ? 1 : 1L << 30, /* joint: force the dgemm or the loop path */
+        .reference = reference,
     };
     attention_begin(&s, y, bias_rows);
     /* uneven blocks: sizes 1, 2, 3, ... starting from a rotated position */
@@ -107,17 +108,86 @@ static const kcase cases[] = {
 
 START_TEST(test_kernel_vs_naive)
 {
-    const kcase *c = &cases[_i / 16];
+    const kcase *c = &cases[_i / 32];
     int joint = (_i >> 0) & 1, moreau = (_i >> 1) & 1, force = (_i >> 2) & 1, gemm = (_i >> 3) & 1;
+    int reference = (_i >> 4) & 1;
+    if (reference && gemm)
+        return; /* the reference path has no dgemm variant */
     double *x = cloud(c->n, c->d, c->scale, 1234 + (unsigned long)_i);
     double neff_err;
     long n_rows = c->n / 2 + 1;
-    double err = run_kernel(joint, moreau, force, gemm, n_rows, c->n, c->d, x, c->lambda, c->beta,
-                            c->T, &neff_err);
-    ck_assert_msg(err < 1e-12, "case %d joint=%d moreau=%d running_max=%d gemm=%d: rel err %.3e",
-                  _i / 16, joint, moreau, force, gemm, err);
+    double err = run_kernel(joint, moreau, force, gemm, reference, n_rows, c->n, c->d, x,
+                            c->lambda, c->beta, c->T, &neff_err);
+    ck_assert_msg(err < 1e-12,
+                  "case %d joint=%d moreau=%d running_max=%d gemm=%d reference=%d: rel err %.3e",
+                  _i / 32, joint, moreau, force, gemm, reference, err);
     ck_assert_msg(neff_err < 1e-10, "neighbours rel err %.3e", neff_err);
     free(x);
+}
+END_TEST
+
+/* Production shapes: the fast path (long key blocks, so the vector bodies and not only the
+ * remainders run; dgemm from d = 8; fused loops for d <= 4) against the plain reference path on
+ * the same blocks, in both shift modes. */
+static const struct {
+    int joint;
+    long d;
+} fr[] = {{0, 1}, {0, 2}, {0, 20}, {1, 1}, {1, 2}, {1, 3}, {1, 4}, {1, 6}, {1, 20}, {1, 128}};
+static const int n_fr = (int)(sizeof fr / sizeof fr[0]);
+
+START_TEST(test_fast_vs_reference)
+{
+    const int joint = fr[_i / 2].joint, force = _i % 2;
+    const long d = fr[_i / 2].d, n_keys = 1100, n_rows = joint ? 300 : 60, block = 512;
+    const double lambda = 0.5, beta = 1.0, T = 0.1;
+    double *x = cloud(n_keys, d, 2.0, 99 + (unsigned long)_i);
+    double *bias = malloc((size_t)(n_keys * d) * sizeof *bias);
+    prior_l1_key_bias_n(PRIOR_L1_EXACT, (size_t)(n_keys * d), x, lambda, beta, T, bias);
+    /* the ring's packing: coordinate-major positions, then the bias (summed for joint) */
+    double *kx = malloc((size_t)(n_keys * d) * sizeof *kx), *kb = calloc((size_t)(n_keys * d), 8);
+    for (long j = 0; j < n_keys; j++)
+        for (long k = 0; k < d; k++) {
+            kx[k * n_keys + j] = x[j * d + k];
+            if (joint)
+                kb[j] += bias[j * d + k];
+            else
+                kb[k * n_keys + j] = bias[j * d + k];
+        }
+    long ns = joint ? n_rows : n_rows * d;
+    double *st[2][4], *A[2], neff[2];
+    double *work = malloc(attention_work_size(block) * sizeof *work);
+    for (int path = 0; path < 2; path++) {
+        for (int a = 0; a < 4; a++)
+            st[path][a] = malloc((size_t)(a == 2 ? n_rows * d : ns) * sizeof(double));
+        A[path] = malloc((size_t)(n_rows * d) * sizeof(double));
+        attention_state s = {
+            .n_rows = n_rows, .dim = d, .joint = joint,
+            .fixed_shift = attention_use_fixed_shift(joint, d, beta, lambda, T, force),
+            .c = beta / (2 * T), .m = st[path][0], .l = st[path][1], .o = st[path][2],
+            .q = st[path][3], .reference = path,
+        };
+        attention_begin(&s, x, bias);
+        for (long j0 = 0; j0 < n_keys; j0 += block) {
+            long nb = n_keys - j0 < block ? n_keys - j0 : block;
+            attention_fold(&s, x, nb, n_keys, kx + j0, kb + j0, work);
+        }
+        neff[path] = attention_end(&s, A[path]);
+    }
+    double err = 0.0, scale = 0.0; /* normwise: max |difference| / max |A| */
+    for (long i = 0; i < n_rows * d; i++)
+        scale = fmax(scale, fabs(A[1][i]));
+    for (long i = 0; i < n_rows * d; i++)
+        err = fmax(err, fabs(A[0][i] - A[1][i]) / scale);
+    ck_assert_msg(err < 1e-12, "joint=%d d=%ld running_max=%d: fast vs reference rel err %.3e",
+                  joint, d, force, err);
+    ck_assert_msg(fabs(neff[0] - neff[1]) < 1e-12 * neff[1], "neighbours %.17g vs %.17g", neff[0],
+                  neff[1]);
+    for (int path = 0; path < 2; path++) {
+        for (int a = 0; a < 4; a++)
+            free(st[path][a]);
+        free(A[path]);
+    }
+    free(x); free(bias); free(kx); free(kb); free(work);
 }
 END_TEST
 
@@ -135,9 +205,9 @@ START_TEST(test_shift_decision)
     ck_assert_int_eq(attention_use_fixed_shift(1, 20, 100.0, 1.0, 1.0, 0), 1);
     double *x = cloud(29, 2, 40.0, 77);
     double neff_err;
-    double err = run_kernel(0, 0, 0, 0, 29, 29, 2, x, 10.0, 100.0, 0.5, &neff_err);
+    double err = run_kernel(0, 0, 0, 0, 0, 29, 29, 2, x, 10.0, 100.0, 0.5, &neff_err);
     ck_assert_msg(err < 1e-12, "running max, large logits: rel err %.3e", err);
-    err = run_kernel(1, 1, 0, 1, 29, 29, 2, x, 10.0, 100.0, 0.5, &neff_err);
+    err = run_kernel(1, 1, 0, 1, 0, 29, 29, 2, x, 10.0, 100.0, 0.5, &neff_err);
     ck_assert_msg(err < 1e-12, "joint moreau, large logits: rel err %.3e", err);
     free(x);
 }
@@ -176,7 +246,7 @@ START_TEST(test_uniform_weights)
         for (long k = 0; k < d; k++)
             x[i * d + k] = 0.25 * (double)(k + 1);
     double neff_err;
-    double err = run_kernel(0, 0, 0, 0, 1, n, d, x, 0.5, 1.0, 0.1, &neff_err);
+    double err = run_kernel(0, 0, 0, 0, 0, 1, n, d, x, 0.5, 1.0, 0.1, &neff_err);
     ck_assert(err < 1e-14);
     double m[3], l[3], q[3], o[3], A[3], bias[51];
     prior_l1_key_bias_n(PRIOR_L1_EXACT, (size_t)(n * d), x, 0.5, 1.0, 0.1, bias);
@@ -205,7 +275,8 @@ int main(void)
     TCase *tc = tcase_create("kernels");
     tcase_set_timeout(tc, 120);
     int n_cases = (int)(sizeof cases / sizeof cases[0]);
-    tcase_add_loop_test(tc, test_kernel_vs_naive, 0, 16 * n_cases);
+    tcase_add_loop_test(tc, test_kernel_vs_naive, 0, 32 * n_cases);
+    tcase_add_loop_test(tc, test_fast_vs_reference, 0, 2 * n_fr);
     tcase_add_test(tc, test_shift_decision);
     tcase_add_test(tc, test_fixed_shift_bound);
     tcase_add_test(tc, test_uniform_weights);

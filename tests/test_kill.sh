@@ -4,6 +4,7 @@
 # trajectory (positions, steps, times, observables; across segment files if the run file was
 # damaged) bitwise with the uninterrupted run.
 #   tests/test_kill.sh [TRIALS]   (10 in CI; tests/soak_kill.sh runs more)
+# RWPO_KEEP=DIR keeps the files of a trial whose checkpoint was unreadable.
 set -u
 TRIALS=${1:-10}
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -33,7 +34,9 @@ span=$(echo "$t1 $t0" | awk '{print $1 - $2}')
 echo "reference run: $span s"
 pass=0
 for i in $(seq 1 "$TRIALS"); do
-    out="k$i.h5"
+    # absolute: the kill pattern below must not match the runs of another test_kill/soak running
+    # on the same machine at the same time (same program path, same trial numbers)
+    out="$TMP/k$i.h5"
     # kill somewhere between 5% and 95% of the run (pseudo-random, reproducible per trial)
     delay=$(awk -v i="$i" -v s="$span" 'BEGIN { srand(4242); for (j = 0; j < i; j++) r = rand();
                                                 printf "%.2f", s * (0.05 + 0.9 * r) }')
@@ -49,8 +52,11 @@ for i in $(seq 1 "$TRIALS"); do
     pkill -9 -f "^$RWPO run k.ini --set run.output=$out" 2>/dev/null
     ok=1
     for ck in "k$i.ckpt.h5" "k$i.ckpt.prev.h5"; do
-        if [ -e "$ck" ] && ! "$RWPO" info "$ck" > /dev/null 2>&1; then
-            echo "trial $i: $ck is unreadable after kill -9 at ${delay}s"; ok=0
+        if [ -e "$ck" ] && ! "$RWPO" info "$ck" > "$ck.info" 2>&1; then
+            echo "trial $i: $ck is unreadable after kill -9 at ${delay}s: $(tail -1 "$ck.info")"
+            ok=0
+            # keep the evidence (RWPO_KEEP=DIR): the file, its neighbours and the run's log
+            [ -n "${RWPO_KEEP:-}" ] && mkdir -p "$RWPO_KEEP" && cp -p k$i.* "$RWPO_KEEP"/
         fi
     done
     n=0

@@ -18,7 +18,7 @@
  *  - running max (FlashAttention recurrence): m grows with each block; l, o, q are rescaled by
  *    exp(m_old - m_new) (q by its square).
  * Exponent arguments are clamped at -300 (exp(-300) relative to a sum of at least 1 is far below
- * round-off) so glibc's vector exp never leaves its fast path (it does below about -354).
+ * round-off); the fast path's exp is an inline polynomial valid on [-300, 700] (attention.c).
  *
  * Pure functions: no MPI, no I/O, no globals. Arrays are owned by the caller.
  */
@@ -46,6 +46,7 @@ typedef struct {
     int fixed_shift; /**< 1: m is the self-logit; 0: running max */
     double c;        /**< beta / (2T) */
     long gemm_min_dim; /**< joint: dgemm from this d on (0 = ATTENTION_GEMM_MIN_DIM) */
+    int reference;     /**< 1: the plain reference path (attention_fold_reference) */
     double *m;
     double *l;
     double *o;
@@ -77,6 +78,15 @@ void attention_begin(attention_state *s, const double *restrict y, const double 
 void attention_fold(attention_state *s, const double *restrict y, long n_keys, long ld,
                     const double *restrict kx, const double *restrict kb,
                     double *restrict work);
+
+/**
+ * The plain reference path of attention_fold: one key at a time, libm's exp, no clamping, no
+ * BLAS, no vectorisation (compiled without the kernels' flags). Same state, same shift strategy
+ * (the running max is updated key by key). The fast path agrees with it to 1e-12 relative
+ * (test_attention); `run.kernel = reference` selects it for a whole run.
+ */
+void attention_fold_reference(attention_state *s, const double *restrict y, long n_keys, long ld,
+                              const double *restrict kx, const double *restrict kb);
 
 /** Scratch doubles attention_fold needs for a block of n_keys keys. */
 size_t attention_work_size(long n_keys);

@@ -24,6 +24,7 @@ typedef enum { METHOD_RWPO_L1 = 0 } config_method;
 typedef enum { NORMALISER_EXACT = 0, NORMALISER_MOREAU = 1 } config_normaliser;
 typedef enum { WEIGHTS_COORDINATEWISE = 0, WEIGHTS_JOINT = 1 } config_weights;
 typedef enum { RING_OVERLAP = 0, RING_BLOCKING = 1 } config_ring;
+typedef enum { KERNEL_FAST = 0, KERNEL_REFERENCE = 1 } config_kernel;
 typedef enum {
     PROBLEM_NONE = 0,
     PROBLEM_GAUSSIAN = 1,
@@ -46,6 +47,7 @@ typedef struct {
     double sparsity_tol;       /**< |x| <= tol counts as zero in the sparsity observable */
     double progress;           /**< seconds between progress lines (0 = every layer) */
     config_ring ring;          /**< ring variant: overlap | blocking */
+    config_kernel kernel;      /**< attention kernels: fast | reference */
     long block;                /**< key-block size of the attention kernel (rows of keys) */
     long checkpoint_every;     /**< checkpoint every k layers (0 = only at early stops) */
     double wall_time;          /**< wall-clock budget in seconds (0 = none) */
