@@ -73,7 +73,7 @@ static const key_spec keys[] = {
     {"run", "kernel", K_ENUM, OFF(kernel), 0, "fast", R_NONE, 0, 0, ch_kernel, 0,
      "attention kernels: fast (vectorised, dgemm) or reference (plain loops, libm exp; agrees to "
      "1e-12, several times slower)"},
-    {"run", "block", K_LONG, OFF(block), 0, "256", R_GE, 1, 1e8, NULL, 0,
+    {"run", "block", K_LONG, OFF(block), 0, "1024", R_GE, 1, 1e8, NULL, 0,
      "keys per block in the attention kernel (cache blocking)"},
     {"run", "checkpoint_every", K_LONG, OFF(checkpoint_every), 0, "100", R_GE, 0, 1e9, NULL,
      0, "write a checkpoint every k layers (0 = only when stopped early); see Checkpoints"},

@@ -93,7 +93,7 @@ sim *sim_create(const rwpo_config *cfg, int with_output, int *exit_code)
     s->att_q = xcalloc(n_state, sizeof(double));
     s->att_o = xcalloc((size_t)(nl * d), sizeof(double));
     s->bias = xcalloc((size_t)(nl * d), sizeof(double));
-    s->work = xcalloc(attention_work_size(cfg->block), sizeof(double));
+    s->work = xcalloc(attention_work_size(cfg->block, cfg->dim), sizeof(double));
 
     if (with_output) {
         s->out = sim_create_file(s, cfg->output, 0, err, sizeof err);

@@ -20,6 +20,12 @@
  * Exponent arguments are clamped at -300 (exp(-300) relative to a sum of at least 1 is far below
  * round-off); the fast path's exp is an inline polynomial valid on [-300, 700] (attention.c).
  *
+ * Joint weights: d <= 4 one fused loop per row (keys in the vector lanes); d > 4 tiles of eight
+ * rows in the lanes of an AVX-512 register (register-blocked logits, exp, values; 63 GFLOP/s at
+ * d = 128 on the reference machine, above OpenBLAS's dgemm there); or two dgemm per block of 256
+ * rows. The default uses dgemm from d = 8 only when the kernels were built without AVX-512
+ * (where the tiles would run on narrower registers).
+ *
  * Pure functions: no MPI, no I/O, no globals. Arrays are owned by the caller.
  */
 #ifndef RWPO_ATTENTION_H
@@ -29,8 +35,6 @@
 
 /** Largest bound on z_ij - z_ii for which the fixed shift is used. */
 #define ATTENTION_FIXED_SHIFT_MAX 600.0
-/** Joint weights use two dgemm per block of rows from this dimension on (SIMD loops below). */
-#define ATTENTION_GEMM_MIN_DIM 8
 /** Rows per dgemm block of the joint kernel. */
 #define ATTENTION_GEMM_ROWS 256
 
@@ -45,7 +49,7 @@ typedef struct {
     int joint;       /**< 0 coordinatewise, 1 joint */
     int fixed_shift; /**< 1: m is the self-logit; 0: running max */
     double c;        /**< beta / (2T) */
-    long gemm_min_dim; /**< joint: dgemm from this d on (0 = ATTENTION_GEMM_MIN_DIM) */
+    long gemm_min_dim; /**< joint: dgemm from this d on (0: the build's default, see below) */
     int reference;     /**< 1: the plain reference path (attention_fold_reference) */
     double *m;
     double *l;
@@ -73,7 +77,7 @@ void attention_begin(attention_state *s, const double *restrict y, const double 
  * @param ld   leading dimension of the key arrays (>= n_keys)
  * @param kx   key positions, coordinate-major: kx[k * ld + j], j < n_keys
  * @param kb   key bias: coordinatewise kb[k * ld + j]; joint kb[j] (summed over k)
- * @param work scratch of at least attention_work_size(n_keys) doubles
+ * @param work scratch of at least attention_work_size(n_keys, dim) doubles (any alignment)
  */
 void attention_fold(attention_state *s, const double *restrict y, long n_keys, long ld,
                     const double *restrict kx, const double *restrict kb,
@@ -88,8 +92,8 @@ void attention_fold(attention_state *s, const double *restrict y, long n_keys, l
 void attention_fold_reference(attention_state *s, const double *restrict y, long n_keys, long ld,
                               const double *restrict kx, const double *restrict kb);
 
-/** Scratch doubles attention_fold needs for a block of n_keys keys. */
-size_t attention_work_size(long n_keys);
+/** Scratch doubles attention_fold needs for a block of n_keys keys of dimension dim. */
+size_t attention_work_size(long n_keys, long dim);
 
 /**
  * Finish: A = o / l (row-major [n_rows * dim]); returns the sum over rows (and coordinates for
