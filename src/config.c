@@ -71,7 +71,7 @@ static const key_spec keys[] = {
     {"run", "ring", K_ENUM, OFF(ring), 0, "overlap", R_NONE, 0, 0, ch_ring, 0,
      "ring variant: overlap (Isend/Irecv while computing) or blocking (Sendrecv)"},
     {"run", "kernel", K_ENUM, OFF(kernel), 0, "fast", R_NONE, 0, 0, ch_kernel, 0,
-     "attention kernels: fast (vectorised, dgemm) or reference (plain loops, libm exp; agrees to "
+     "attention kernels: fast (vectorised, register-blocked) or reference (plain loops, libm exp; agrees to "
      "1e-12, several times slower)"},
     {"run", "block", K_LONG, OFF(block), 0, "1024", R_GE, 1, 1e8, NULL, 0,
      "keys per block in the attention kernel (cache blocking)"},

@@ -9,6 +9,9 @@ set -eu
 "$RWPO" --help | grep -q "usage: rwpo run CONFIG.ini" && ok "--help" || bad "--help"
 "$RWPO" --version | grep -Eq "^rwpo [0-9]+\.[0-9]+\.[0-9]+ " && ok "--version" || bad "--version"
 "$RWPO" --keys | grep -q "| sampler.beta | \*\*required\*\*" && ok "--keys" || bad "--keys"
+# the README's key table is the program's (regenerate it from `rwpo --keys` when keys change)
+missing=$("$RWPO" --keys | grep -vxF -f "$SRC/README.md" | head -1)
+[ -z "$missing" ] && ok "README key table = --keys" || bad "README key table lacks: $missing"
 
 # check: resolved configuration, defaults included, --set applied, no output file
 out=$(timeout 60 mpirun -np 2 --bind-to none "$RWPO" check "$SRC/configs/mixture_laplace.ini" \
