@@ -159,7 +159,8 @@ START_TEST(test_engine_vs_naive)
 END_TEST
 
 /* Blocking and overlapped rings fold the same blocks in the same order: bitwise equal.
- * Running max vs fixed shift and different key-block sizes: equal to round-off. */
+ * Running max vs fixed shift, different key-block sizes and the reference kernels: equal to
+ * round-off. */
 START_TEST(test_ring_variants)
 {
     rwpo_config c;
@@ -176,11 +177,17 @@ START_TEST(test_ring_variants)
     c.block = 1;
     double *b1 = run_engine(&c, 0);
     err = all_max(rel_diff(b1, a, c.n * c.dim));
-    ck_assert_msg(err < 1e-12, "block size 1 vs 256: %.3e", err);
+    ck_assert_msg(err < 1e-12, "block size 1 vs 1024: %.3e", err);
+    c.block = 1024;
+    c.kernel = KERNEL_REFERENCE; /* run.kernel = reference: whole layers, to round-off */
+    double *r = run_engine(&c, 0);
+    err = all_max(rel_diff(r, a, c.n * c.dim));
+    ck_assert_msg(err < 1e-12, "reference kernel vs fast: %.3e", err);
     free(a);
     free(b);
     free(m);
     free(b1);
+    free(r);
 }
 END_TEST
 
