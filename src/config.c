@@ -72,7 +72,7 @@ static const key_spec keys[] = {
      "ring variant: overlap (Isend/Irecv while computing) or blocking (Sendrecv)"},
     {"run", "kernel", K_ENUM, OFF(kernel), 0, "fast", R_NONE, 0, 0, ch_kernel, 0,
      "attention kernels: fast (vectorised, register-blocked) or reference (plain loops, libm exp; agrees to "
-     "1e-12, several times slower)"},
+     "1e-12, 10-20x slower)"},
     {"run", "block", K_LONG, OFF(block), 0, "1024", R_GE, 1, 1e8, NULL, 0,
      "keys per block in the attention kernel (cache blocking)"},
     {"run", "checkpoint_every", K_LONG, OFF(checkpoint_every), 0, "100", R_GE, 0, 1e9, NULL,
