@@ -2,7 +2,8 @@
 # The command line: --help, --version, --keys, `rwpo check` (resolved configuration with
 # defaults, nothing written), `rwpo info`, recording every k layers (plus the last), the
 # progress line, an init file read back (init = file reproduces a recorded layer), and a
-# non-finite particle (exit status 2 naming the layer and the particle, status "failed").
+# non-finite particle (exit status 2 naming the layer and the particle, status "failed"), and
+# `rwpo bench` (rows on 2 ranks with both kernels; a bad option).
 set -eu
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
@@ -96,6 +97,19 @@ set -e
 grep -q "layer [0-9]*: particle [0-9]* coordinate [0-9]* is not finite" nan.txt && ok "names layer and particle" \
     || bad "non-finite message: $(cat nan.txt | head -3)"
 "$RWPO" info nan.h5 | grep -q "status: *failed" && ok "status failed" || bad "status failed"
+
+# bench: one row per configuration with finite positive rates, on 2 ranks, both kernels
+for kern in fast reference; do
+    run 2 bench --n 64,100 --d 2,9 --layers 1 --reps 1 --kernel $kern --block 16 > bench.txt 2>&1
+    rows=$(awk '/^rwpo: (coordinatewise|joint) / && $5 > 0 && $6 > 0 && $NF > 0' bench.txt | wc -l)
+    [ "$rows" -eq 8 ] && ok "bench --kernel $kern: 8 rows" || bad "bench $kern: $(cat bench.txt)"
+done
+set +e
+"$RWPO" bench --weights both --kernel turbo > bench.txt 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && [ "$(wc -l < bench.txt)" -eq 1 ] && grep -q "kernel turbo" bench.txt \
+    && ok "bench: bad option, one line, exit 1" || bad "bench bad option: rc $rc $(cat bench.txt)"
 
 echo "cli: $fails failure(s)"
 [ "$fails" -eq 0 ]
