@@ -176,6 +176,22 @@ static inline void joint_weights(attention_state *s, long i, long n_keys, double
     s->q[i] += q;
 }
 
+/* z0 + sum_{k < D} a_k x_k[j] for the fused small-d loop (D a compile-time constant). */
+static inline __attribute__((always_inline)) double
+small_logit(const long D, double z0, double a0, double a1, double a2, double a3,
+            const double *restrict x0, const double *restrict x1, const double *restrict x2,
+            const double *restrict x3, long j)
+{
+    double z = z0 + a0 * x0[j];
+    if (D > 1)
+        z += a1 * x1[j];
+    if (D > 2)
+        z += a2 * x2[j];
+    if (D > 3)
+        z += a3 * x3[j];
+    return z;
+}
+
 /*
  * Joint weights for d <= 4, one fused pass per row: logits, exp, and the sums l, q, o together
  * (the block's keys are read once; no scratch). D is a compile-time constant at every call.
@@ -198,13 +214,7 @@ fold_joint_small(attention_state *s, const double *restrict y, long n_keys, long
             double bm = -INFINITY;
 #pragma omp simd reduction(max : bm)
             for (long j = 0; j < n_keys; j++) {
-                double z = kb[j] + a0 * x0[j];
-                if (D > 1)
-                    z += a1 * x1[j];
-                if (D > 2)
-                    z += a2 * x2[j];
-                if (D > 3)
-                    z += a3 * x3[j];
+                const double z = small_logit(D, kb[j], a0, a1, a2, a3, x0, x1, x2, x3, j);
                 bm = z > bm ? z : bm;
             }
             rescale(&s->m[i], &s->l[i], &s->q[i], &s->o[i * D], D, 1, bm);
@@ -213,13 +223,7 @@ fold_joint_small(attention_state *s, const double *restrict y, long n_keys, long
         double l = 0.0, q = 0.0, o0 = 0.0, o1 = 0.0, o2 = 0.0, o3 = 0.0;
 #pragma omp simd reduction(+ : l, q, o0, o1, o2, o3)
         for (long j = 0; j < n_keys; j++) {
-            double z = (kb[j] - sh) + a0 * x0[j];
-            if (D > 1)
-                z += a1 * x1[j];
-            if (D > 2)
-                z += a2 * x2[j];
-            if (D > 3)
-                z += a3 * x3[j];
+            const double z = small_logit(D, kb[j] - sh, a0, a1, a2, a3, x0, x1, x2, x3, j);
             const double e = kexp(clamp_lo(z));
             l += e;
             q += e * e;

@@ -13,10 +13,11 @@
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "rwpo/log.h"
 
 typedef enum { K_LONG, K_DOUBLE, K_STRING, K_ENUM, K_LIST, K_TIME } key_kind;
 
@@ -198,16 +199,6 @@ static int ini_handler_cb(void *user, const char *section, const char *name, con
 }
 
 /* ------------------------------------------------------------------------------------------ */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static int levenshtein(const char *a, const char *b)
 {
@@ -428,7 +419,7 @@ static int assign(rwpo_config *cfg, const key_spec *k, const char *value, const 
     case K_STRING:
     case K_LIST:
         if (strlen(value) >= k->size) {
-            set_err(err, errlen, "%s: [%s] %s: value too long (at most %zu characters)", loc,
+            log_format(err, errlen, "%s: [%s] %s: value too long (at most %zu characters)", loc,
                     k->section, k->key, k->size - 1);
             return -1;
         }
@@ -441,7 +432,7 @@ static int assign(rwpo_config *cfg, const key_spec *k, const char *value, const 
                 return 0;
             }
         choices_text(k, rt, sizeof rt);
-        set_err(err, errlen, "%s: [%s] %s = '%s': not allowed (allowed: %s)", loc, k->section,
+        log_format(err, errlen, "%s: [%s] %s = '%s': not allowed (allowed: %s)", loc, k->section,
                 k->key, value, rt);
         return -1;
     case K_LONG: {
@@ -449,17 +440,17 @@ static int assign(rwpo_config *cfg, const key_spec *k, const char *value, const 
         int r = parse_long(value, &v);
         range_text(k, rt, sizeof rt);
         if (r == -2) {
-            set_err(err, errlen, "%s: [%s] %s = '%s': NaN and Inf are not allowed (allowed: an "
+            log_format(err, errlen, "%s: [%s] %s = '%s': NaN and Inf are not allowed (allowed: an "
                     "integer %s)", loc, k->section, k->key, value, rt);
             return -1;
         }
         if (r != 0) {
-            set_err(err, errlen, "%s: [%s] %s = '%s': not an integer (allowed: an integer %s)",
+            log_format(err, errlen, "%s: [%s] %s = '%s': not an integer (allowed: an integer %s)",
                     loc, k->section, k->key, value, rt);
             return -1;
         }
         if (!in_range(k, (double)v)) {
-            set_err(err, errlen, "%s: [%s] %s = %s: out of range (allowed: %s)", loc, k->section,
+            log_format(err, errlen, "%s: [%s] %s = %s: out of range (allowed: %s)", loc, k->section,
                     k->key, value, rt);
             return -1;
         }
@@ -477,17 +468,17 @@ static int assign(rwpo_config *cfg, const key_spec *k, const char *value, const 
         int r = parse_double(value, &v);
         range_text(k, rt, sizeof rt);
         if (r == -2) {
-            set_err(err, errlen, "%s: [%s] %s = '%s': NaN and Inf are not allowed (allowed: a "
+            log_format(err, errlen, "%s: [%s] %s = '%s': NaN and Inf are not allowed (allowed: a "
                     "number %s)", loc, k->section, k->key, value, rt);
             return -1;
         }
         if (r != 0) {
-            set_err(err, errlen, "%s: [%s] %s = '%s': not a number (allowed: a number %s%s)", loc,
+            log_format(err, errlen, "%s: [%s] %s = '%s': not a number (allowed: a number %s%s)", loc,
                     k->section, k->key, value, rt, k->kind == K_TIME ? ", or 'h'" : "");
             return -1;
         }
         if (!in_range(k, v)) {
-            set_err(err, errlen, "%s: [%s] %s = %s: out of range (allowed: %s)", loc, k->section,
+            log_format(err, errlen, "%s: [%s] %s = %s: out of range (allowed: %s)", loc, k->section,
                     k->key, value, rt);
             return -1;
         }
@@ -532,7 +523,7 @@ static int parse_schedule(rwpo_config *cfg, const char *loc, char *err, size_t e
                 rc = -1;
         }
         if (rc != 0 || cfg->n_schedule == CONFIG_MAX_SCHEDULE) {
-            set_err(err, errlen,
+            log_format(err, errlen,
                     "%s: [sampler] schedule = '%s': bad entry (allowed: up to %d entries "
                     "'layer:h' with layer >= 1 increasing and h > 0, e.g. '50:0.025')",
                     loc, cfg->schedule, CONFIG_MAX_SCHEDULE);
@@ -578,40 +569,40 @@ static int validate_inverse(const rwpo_config *cfg, const char *path, char *err,
     const char *names[3] = {"operator_file", "data_file", "truth_file"};
     for (int i = 0; i < 3; i++)
         if (files[i][0] && !strstr(files[i], ":/")) {
-            set_err(err, errlen, "%s: [problem] %s = '%s': missing dataset (allowed: "
+            log_format(err, errlen, "%s: [problem] %s = '%s': missing dataset (allowed: "
                     "path.h5:/dataset)", path, names[i], files[i]);
             return -1;
         }
     const int from_file = lin ? cfg->problem_operator == OPERATOR_FILE : cfg->operator_file[0];
     if (lin && from_file && (!cfg->operator_file[0] || !cfg->data_file[0])) {
-        set_err(err, errlen, "%s: [problem] operator = file needs operator_file = path.h5:/A and "
+        log_format(err, errlen, "%s: [problem] operator = file needs operator_file = path.h5:/A and "
                 "data_file = path.h5:/b", path);
         return -1;
     }
     if (lin && !from_file && (cfg->operator_file[0] || cfg->data_file[0] || cfg->truth_file[0])) {
-        set_err(err, errlen, "%s: [problem] operator_file, data_file and truth_file need "
+        log_format(err, errlen, "%s: [problem] operator_file, data_file and truth_file need "
                 "operator = file (allowed: set operator = file, or remove them)", path);
         return -1;
     }
     if (logi && !cfg->operator_file[0] != !cfg->data_file[0]) {
-        set_err(err, errlen, "%s: [problem] logistic data from a file needs both operator_file "
+        log_format(err, errlen, "%s: [problem] logistic data from a file needs both operator_file "
                 "(features [n][d]) and data_file (labels [n])", path);
         return -1;
     }
     if (logi && !from_file && cfg->truth_file[0]) {
-        set_err(err, errlen, "%s: [problem] truth_file is only used with data from files "
+        log_format(err, errlen, "%s: [problem] truth_file is only used with data from files "
                 "(operator_file, data_file)", path);
         return -1;
     }
     if (lin && !from_file && cfg->problem_sparsity > cfg->dim) {
-        set_err(err, errlen, "%s: [problem] sparsity = %ld: more non-zeros than dim = %ld "
+        log_format(err, errlen, "%s: [problem] sparsity = %ld: more non-zeros than dim = %ld "
                 "(allowed: 0..%ld)", path, cfg->problem_sparsity, cfg->dim, cfg->dim);
         return -1;
     }
     if (lin && cfg->problem_operator == OPERATOR_BLUR2D) {
         long side = lround(sqrt((double)cfg->dim));
         if (side * side != cfg->dim) {
-            set_err(err, errlen, "%s: [particles] dim = %ld: operator blur2d needs a square "
+            log_format(err, errlen, "%s: [particles] dim = %ld: operator blur2d needs a square "
                     "image, dim = side^2", path, cfg->dim);
             return -1;
         }
@@ -619,24 +610,24 @@ static int validate_inverse(const rwpo_config *cfg, const char *path, char *err,
     if (lin && (cfg->problem_operator == OPERATOR_BLUR1D ||
                 cfg->problem_operator == OPERATOR_BLUR2D) &&
         cfg->problem_m != 0 && cfg->problem_m != cfg->dim) {
-        set_err(err, errlen, "%s: [problem] m = %ld: a blur operator is square (allowed: 0 or "
+        log_format(err, errlen, "%s: [problem] m = %ld: a blur operator is square (allowed: 0 or "
                 "dim = %ld)", path, cfg->problem_m, cfg->dim);
         return -1;
     }
     if (lin && !from_file && cfg->lambda == 0 && cfg->problem_m != 0 &&
         cfg->problem_m < cfg->dim) {
-        set_err(err, errlen, "%s: [problem] m = %ld < dim = %ld with [sampler] lambda = 0: A'A "
+        log_format(err, errlen, "%s: [problem] m = %ld < dim = %ld with [sampler] lambda = 0: A'A "
                 "is singular and the posterior is improper (allowed: m >= dim, or lambda > 0)",
                 path, cfg->problem_m, cfg->dim);
         return -1;
     }
     if (lin && cfg->problem_operator == OPERATOR_FILE && cfg->problem_m != 0) {
-        set_err(err, errlen, "%s: [problem] m = %ld: with operator = file m is the row count of "
+        log_format(err, errlen, "%s: [problem] m = %ld: with operator = file m is the row count of "
                 "the dataset (allowed: 0)", path, cfg->problem_m);
         return -1;
     }
     if (logi && from_file && cfg->problem_m != 0) {
-        set_err(err, errlen, "%s: [problem] m = %ld: with data from files n is the row count of "
+        log_format(err, errlen, "%s: [problem] m = %ld: with data from files n is the row count of "
                 "the dataset (allowed: 0)", path, cfg->problem_m);
         return -1;
     }
@@ -655,7 +646,7 @@ static int load_impl(const char *path, const char *text, char *const *sets, int 
     if (text) {
         int pr = ini_parse_string(text, ini_handler_cb, &l);
         if (pr != 0 || l.failed) {
-            set_err(err, errlen, "%s: line %d: syntax error in stored configuration", path, pr);
+            log_format(err, errlen, "%s: line %d: syntax error in stored configuration", path, pr);
             goto out;
         }
         goto parsed;
@@ -663,7 +654,7 @@ static int load_impl(const char *path, const char *text, char *const *sets, int 
     /* libinih silently splits lines longer than its buffer: refuse them. */
     FILE *f = fopen(path, "r");
     if (!f) {
-        set_err(err, errlen, "%s: cannot open configuration: %s", path, strerror(errno));
+        log_format(err, errlen, "%s: cannot open configuration: %s", path, strerror(errno));
         return -1;
     }
     {
@@ -680,22 +671,22 @@ static int load_impl(const char *path, const char *text, char *const *sets, int 
         }
         fclose(f);
         if (too_long > 0) {
-            set_err(err, errlen, "%s:%d: line longer than 198 characters (the INI reader's "
+            log_format(err, errlen, "%s:%d: line longer than 198 characters (the INI reader's "
                     "limit); put long vectors in an HDF5 file", path, too_long);
             return -1;
         }
         if (too_long < 0) {
-            set_err(err, errlen, "%s:%d: NUL byte: not a text INI file", path, -too_long);
+            log_format(err, errlen, "%s:%d: NUL byte: not a text INI file", path, -too_long);
             return -1;
         }
     }
     int pr = ini_parse(path, ini_handler_cb, &l);
     if (pr != 0 || l.failed) {
         if (pr > 0)
-            set_err(err, errlen, "%s:%d: syntax error (allowed: '[section]', 'key = value', "
+            log_format(err, errlen, "%s:%d: syntax error (allowed: '[section]', 'key = value', "
                     "comments starting with ';' or '#')", path, pr);
         else
-            set_err(err, errlen, "%s: cannot read configuration", path);
+            log_format(err, errlen, "%s: cannot read configuration", path);
         goto out;
     }
 parsed:
@@ -717,7 +708,7 @@ parsed:
         l.v[i].line = text ? 0 : find_line(path, l.v[i].section, l.v[i].key, nth);
         if (nth > 0) {
             where(path, &l.v[i], loc, sizeof loc);
-            set_err(err, errlen, "%s: [%s] %s is given twice (allowed: once per file; use "
+            log_format(err, errlen, "%s: [%s] %s is given twice (allowed: once per file; use "
                     "--set to override)", loc, l.v[i].section, l.v[i].key);
             goto out;
         }
@@ -727,7 +718,7 @@ parsed:
         const char *dot = strchr(a, '.');
         const char *eq = strchr(a, '=');
         if (!dot || !eq || dot > eq || dot == a || eq == dot + 1) {
-            set_err(err, errlen, "--set '%s': malformed (allowed: section.key=value)", a);
+            log_format(err, errlen, "--set '%s': malformed (allowed: section.key=value)", a);
             goto out;
         }
         char section[64], key[64];
@@ -738,7 +729,7 @@ parsed:
         char *value = strdup(eq + 1);
         if (!value || raw_add(&l, trim(section), trim(key), trim(value), -(s + 1)) != 0) {
             free(value);
-            set_err(err, errlen, "out of memory");
+            log_format(err, errlen, "out of memory");
             goto out;
         }
         free(value);
@@ -749,18 +740,18 @@ parsed:
         where(path, e, loc, sizeof loc);
         if (!is_section(e->section)) {
             if (e->section[0] == '\0') {
-                set_err(err, errlen, "%s: key '%s' outside any section (allowed: inside [run], "
+                log_format(err, errlen, "%s: key '%s' outside any section (allowed: inside [run], "
                         "[particles], [sampler], [problem], [linalg], [sweep])", loc, e->key);
             } else {
                 suggest(e->section, e->key, sug, sizeof sug);
-                set_err(err, errlen, "%s: unknown section [%s] (allowed: run, particles, "
+                log_format(err, errlen, "%s: unknown section [%s] (allowed: run, particles, "
                         "sampler, problem, linalg, sweep)%s", loc, e->section, sug);
             }
             goto out;
         }
         if (!find_key(e->section, e->key)) {
             suggest(e->section, e->key, sug, sizeof sug);
-            set_err(err, errlen, "%s: unknown key '%s' in [%s]%s", loc, e->key, e->section, sug);
+            log_format(err, errlen, "%s: unknown key '%s' in [%s]%s", loc, e->key, e->section, sug);
             goto out;
         }
     }
@@ -769,7 +760,7 @@ parsed:
         const raw_entry *e = last_entry(&l, &keys[i]);
         if (!e) {
             if (!keys[i].def) {
-                set_err(err, errlen, "%s: missing required key [%s] %s (%s)", path,
+                log_format(err, errlen, "%s: missing required key [%s] %s (%s)", path,
                         keys[i].section, keys[i].key, keys[i].help);
                 goto out;
             }
@@ -791,7 +782,7 @@ parsed:
                     snprintf(owners + ol, sizeof owners - ol, "%s%s", ol ? ", " : "",
                              ch_problem[t]);
                 }
-            set_err(err, errlen, "%s: [%s] %s is not a key of problem type '%s' (it belongs "
+            log_format(err, errlen, "%s: [%s] %s is not a key of problem type '%s' (it belongs "
                     "to %s)", loc, keys[i].section, keys[i].key, ch_problem[cfg->problem],
                     owners);
             goto out;
@@ -807,7 +798,7 @@ parsed:
         else
             snprintf(loc, sizeof loc, "%s", path);
         if (config_parse_vector(cfg->init_mean, cfg->dim, NULL) != 0) {
-            set_err(err, errlen, "%s: [particles] init_mean = '%s': not a list of finite numbers "
+            log_format(err, errlen, "%s: [particles] init_mean = '%s': not a list of finite numbers "
                     "(allowed: 1 or d = %ld comma-separated numbers)", loc, cfg->init_mean,
                     cfg->dim);
             goto out;
@@ -817,7 +808,7 @@ parsed:
         if (e)
             where(path, e, loc, sizeof loc);
         if (config_parse_vector(cfg->problem_mean, cfg->dim, NULL) != 0) {
-            set_err(err, errlen, "%s: [problem] mean = '%s': not a list of finite numbers "
+            log_format(err, errlen, "%s: [problem] mean = '%s': not a list of finite numbers "
                     "(allowed: 1 or d = %ld comma-separated numbers)", loc, cfg->problem_mean,
                     cfg->dim);
             goto out;
@@ -828,33 +819,33 @@ parsed:
         if (parse_schedule(cfg, loc, err, errlen) != 0)
             goto out;
         if (cfg->init == INIT_FILE && cfg->init_file[0] == '\0') {
-            set_err(err, errlen, "%s: [particles] init = file needs init_file = path.h5:/dataset",
+            log_format(err, errlen, "%s: [particles] init = file needs init_file = path.h5:/dataset",
                     path);
             goto out;
         }
         if (cfg->init != INIT_FILE && cfg->init_file[0] != '\0') {
-            set_err(err, errlen, "%s: [particles] init_file is set but init = gaussian (allowed: "
+            log_format(err, errlen, "%s: [particles] init_file is set but init = gaussian (allowed: "
                     "set init = file, or remove init_file)", path);
             goto out;
         }
         if (cfg->init == INIT_FILE && !strstr(cfg->init_file, ":/")) {
-            set_err(err, errlen, "%s: [particles] init_file = '%s': missing dataset (allowed: "
+            log_format(err, errlen, "%s: [particles] init_file = '%s': missing dataset (allowed: "
                     "path.h5:/dataset)", path, cfg->init_file);
             goto out;
         }
         if (cfg->problem == PROBLEM_MIXTURE_LAPLACE && cfg->dim < 2) {
-            set_err(err, errlen, "%s: [particles] dim = %ld: problem mixture_laplace needs "
+            log_format(err, errlen, "%s: [particles] dim = %ld: problem mixture_laplace needs "
                     "dim >= 2", path, cfg->dim);
             goto out;
         }
         if (validate_inverse(cfg, path, err, errlen) != 0)
             goto out;
         if (cfg->output[0] == '\0') {
-            set_err(err, errlen, "%s: [run] output is empty (allowed: a file path)", path);
+            log_format(err, errlen, "%s: [run] output is empty (allowed: a file path)", path);
             goto out;
         }
         if ((double)cfg->n * (double)cfg->dim > 4e12) {
-            set_err(err, errlen, "%s: [particles] n * dim = %g is too large", path,
+            log_format(err, errlen, "%s: [particles] n * dim = %g is too large", path,
                     (double)cfg->n * (double)cfg->dim);
             goto out;
         }

@@ -20,6 +20,14 @@ static void vlog(FILE *out, const char *prefix, const char *fmt, va_list ap)
     fflush(out);
 }
 
+void log_format(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
 void log_info(const char *fmt, ...)
 {
     if (comm_rank() != 0)

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "rwpo/ckpt.h"
 #include "rwpo/config.h"
 #include "rwpo/h5md.h"
+#include "rwpo/log.h"
 #include "rwpo/sweep.h"
 
 #define OBS_MAX_WIDTH 4 /* vectors longer than this (mean, std: [d]) stay out of the table */
@@ -50,16 +50,6 @@ typedef struct {
     char **v;
     int n;
 } strlist;
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *xstrdup(const char *s)
 {
@@ -320,7 +310,7 @@ static int collect_inputs(const summary_request *req, strlist *files, char *err,
         if (stat(in, &sb) == 0 && S_ISDIR(sb.st_mode)) {
             DIR *d = opendir(in);
             if (!d) {
-                set_err(err, errlen, "%s: cannot read directory: %s", in, strerror(errno));
+                log_format(err, errlen, "%s: cannot read directory: %s", in, strerror(errno));
                 return -1;
             }
             strlist names = {0};
@@ -418,7 +408,7 @@ int summary_write(const summary_request *req, char *err, size_t errlen)
     sweep_plan *plan = NULL;
     rwpo_config *cfg = malloc(sizeof *cfg);
     if (!cfg) {
-        set_err(err, errlen, "out of memory");
+        log_format(err, errlen, "out of memory");
         return -1;
     }
     if (collect_inputs(req, &files, err, errlen) != 0)
@@ -432,13 +422,13 @@ int summary_write(const summary_request *req, char *err, size_t errlen)
             goto out;
         n_points = sweep_count(plan);
         if (n_points == 0) {
-            set_err(err, errlen, "--missing %s: it has no [sweep] section", req->sweep_config);
+            log_format(err, errlen, "--missing %s: it has no [sweep] section", req->sweep_config);
             goto out;
         }
     }
     rows = calloc((size_t)(n_points + files.n) + 1, sizeof *rows);
     if (!rows) {
-        set_err(err, errlen, "out of memory");
+        log_format(err, errlen, "out of memory");
         goto out;
     }
     for (long k = 0; k < n_points; k++) {
@@ -464,7 +454,7 @@ int summary_write(const summary_request *req, char *err, size_t errlen)
         r->file = xstrdup(files.v[i]);
     }
     if (n == 0) {
-        set_err(err, errlen, "nothing to summarise: no run files (*.h5) in %s%s",
+        log_format(err, errlen, "nothing to summarise: no run files (*.h5) in %s%s",
                 req->n_inputs ? req->inputs[0] : "the arguments",
                 req->n_inputs > 1 ? " ..." : "");
         goto out;
@@ -502,13 +492,13 @@ int summary_write(const summary_request *req, char *err, size_t errlen)
     /* output */
     FILE *f = stdout;
     if (req->csv && !(f = fopen(req->csv, "w"))) {
-        set_err(err, errlen, "--csv %s: cannot write: %s", req->csv, strerror(errno));
+        log_format(err, errlen, "--csv %s: cannot write: %s", req->csv, strerror(errno));
         goto out;
     }
     if (req->csv || !req->sweep_config)
         write_csv(f, rows, n, n_points > 0, &pcols, &ocols);
     if (req->csv && fclose(f) != 0) {
-        set_err(err, errlen, "--csv %s: cannot write: %s", req->csv, strerror(errno));
+        log_format(err, errlen, "--csv %s: cannot write: %s", req->csv, strerror(errno));
         goto out;
     }
     static const char *const states[] = {"complete", "stopped", "running", "failed", "damaged",

@@ -9,11 +9,12 @@
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+
+#include "rwpo/log.h"
 
 typedef struct {
     char name[128];   /**< "section.key" */
@@ -28,16 +29,6 @@ struct sweep_plan {
     int zip;          /**< 0 = Cartesian product, 1 = zip */
     long n_points;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *trim(char *s)
 {
@@ -90,7 +81,7 @@ static int key_append(sweep_key_list *k, const char *text, const char *where, ch
 {
     char *copy = strdup(text);
     if (!copy) {
-        set_err(err, errlen, "out of memory");
+        log_format(err, errlen, "out of memory");
         return -1;
     }
     const char sep = strchr(copy, ';') ? ';' : ',';
@@ -102,14 +93,14 @@ static int key_append(sweep_key_list *k, const char *text, const char *where, ch
             *next = '\0';
         char *v = trim(s);
         if (*v == '\0') {
-            set_err(err, errlen, "%s: [sweep] %s = '%s': empty value (allowed: a list of "
+            log_format(err, errlen, "%s: [sweep] %s = '%s': empty value (allowed: a list of "
                     "values, e.g. 0.5, 1, 2; ';'-separated when the values are lists)", where,
                     k->name, text);
             rc = -1;
             break;
         }
         if (k->n_values == SWEEP_MAX_VALUES) {
-            set_err(err, errlen, "%s: [sweep] %s: more than %d values", where, k->name,
+            log_format(err, errlen, "%s: [sweep] %s: more than %d values", where, k->name,
                     SWEEP_MAX_VALUES);
             rc = -1;
             break;
@@ -118,7 +109,7 @@ static int key_append(sweep_key_list *k, const char *text, const char *where, ch
         if (!nv || !(nv[k->n_values] = strdup(v))) {
             if (nv)
                 k->values = nv;
-            set_err(err, errlen, "out of memory");
+            log_format(err, errlen, "out of memory");
             rc = -1;
             break;
         }
@@ -139,12 +130,12 @@ static int key_check(const char *name, const char *where, char *err, size_t errl
     if (strcmp(name, "mode") == 0)
         return 0;
     if (!config_key_known(name, hint, sizeof hint)) {
-        set_err(err, errlen, "%s: [sweep] unknown key '%s' (allowed: section.key of any "
+        log_format(err, errlen, "%s: [sweep] unknown key '%s' (allowed: section.key of any "
                 "configuration key, or mode)%s", where, name, hint);
         return -1;
     }
     if (strcmp(name, "run.output") == 0 || strcmp(name, "run.name") == 0) {
-        set_err(err, errlen, "%s: [sweep] %s cannot be swept (it is a template: use {index} or "
+        log_format(err, errlen, "%s: [sweep] %s cannot be swept (it is a template: use {index} or "
                 "{section.key} placeholders in [run] %s)", where, name, name + 4);
         return -1;
     }
@@ -168,7 +159,7 @@ static int ini_cb(void *user, const char *section, const char *name, const char 
     }
     sweep_key_list *k = key_get(c->p, name, 1);
     if (!k) {
-        set_err(c->err, c->errlen, "%s: [sweep]: more than %d swept keys", c->path,
+        log_format(c->err, c->errlen, "%s: [sweep]: more than %d swept keys", c->path,
                 SWEEP_MAX_KEYS);
         c->failed = 1;
         return 0;
@@ -185,7 +176,7 @@ sweep_plan *sweep_plan_load(const char *path, char *const *sets, int n_sets, cha
 {
     sweep_plan *p = calloc(1, sizeof *p);
     if (!p) {
-        set_err(err, errlen, "out of memory");
+        log_format(err, errlen, "out of memory");
         return NULL;
     }
     parse_ctx c = {.p = p, .path = path, .err = err, .errlen = errlen};
@@ -199,9 +190,9 @@ sweep_plan *sweep_plan_load(const char *path, char *const *sets, int n_sets, cha
         if (named)
             goto fail;
         if (pr < 0)
-            set_err(err, errlen, "%s: cannot open configuration: %s", path, strerror(errno));
+            log_format(err, errlen, "%s: cannot open configuration: %s", path, strerror(errno));
         else
-            set_err(err, errlen, "%s:%d: syntax error (allowed: '[section]', 'key = value', "
+            log_format(err, errlen, "%s:%d: syntax error (allowed: '[section]', 'key = value', "
                     "comments starting with ';' or '#')", path, pr);
         goto fail;
     }
@@ -214,7 +205,7 @@ sweep_plan *sweep_plan_load(const char *path, char *const *sets, int n_sets, cha
         const char *eq = strchr(a, '=');
         char name[128];
         if (!eq || eq - (a + pl + 1) <= 0 || eq - (a + pl + 1) >= (long)sizeof name) {
-            set_err(err, errlen, "--set '%s': malformed (allowed: sweep.section.key=v1,v2,...)",
+            log_format(err, errlen, "--set '%s': malformed (allowed: sweep.section.key=v1,v2,...)",
                     a);
             goto fail;
         }
@@ -228,7 +219,7 @@ sweep_plan *sweep_plan_load(const char *path, char *const *sets, int n_sets, cha
         }
         sweep_key_list *k = key_get(p, nm, 1);
         if (!k) {
-            set_err(err, errlen, "--set '%s': more than %d swept keys", a, SWEEP_MAX_KEYS);
+            log_format(err, errlen, "--set '%s': more than %d swept keys", a, SWEEP_MAX_KEYS);
             goto fail;
         }
         key_clear(k);
@@ -241,13 +232,13 @@ sweep_plan *sweep_plan_load(const char *path, char *const *sets, int n_sets, cha
     } else if (strcmp(mode, "zip") == 0) {
         p->zip = 1;
     } else {
-        set_err(err, errlen, "%s: [sweep] mode = '%s': not allowed (allowed: product | zip)",
+        log_format(err, errlen, "%s: [sweep] mode = '%s': not allowed (allowed: product | zip)",
                 path, mode);
         goto fail;
     }
     if (p->n_keys == 0) {
         if (*mode) {
-            set_err(err, errlen, "%s: [sweep] has a mode but no keys to sweep (allowed: "
+            log_format(err, errlen, "%s: [sweep] has a mode but no keys to sweep (allowed: "
                     "section.key = v1, v2, ...)", path);
             goto fail;
         }
@@ -258,14 +249,14 @@ sweep_plan *sweep_plan_load(const char *path, char *const *sets, int n_sets, cha
     for (int j = 0; j < p->n_keys; j++) {
         const sweep_key_list *k = &p->key[j];
         if (p->zip && k->n_values != p->key[0].n_values) {
-            set_err(err, errlen, "%s: [sweep] mode = zip needs lists of equal length: %s has "
+            log_format(err, errlen, "%s: [sweep] mode = zip needs lists of equal length: %s has "
                     "%d values, %s has %d", path, p->key[0].name, p->key[0].n_values, k->name,
                     k->n_values);
             goto fail;
         }
         if (!p->zip) {
             if ((double)p->n_points * k->n_values > (double)SWEEP_MAX_POINTS) {
-                set_err(err, errlen, "%s: [sweep] the product has more than %ld points "
+                log_format(err, errlen, "%s: [sweep] the product has more than %ld points "
                         "(split the study into several configurations)", path,
                         SWEEP_MAX_POINTS);
                 goto fail;
@@ -316,7 +307,7 @@ static int expand(const sweep_plan *p, long k, const char *what, const char *tpl
         if (*s == '{') {
             const char *close = strchr(s, '}');
             if (!close || (size_t)(close - s - 1) >= sizeof ph) {
-                set_err(err, errlen, "[run] %s = '%s': unclosed '{' (allowed placeholders: "
+                log_format(err, errlen, "[run] %s = '%s': unclosed '{' (allowed placeholders: "
                         "{index}, {name}, {section.key} of a swept key)", what, tpl);
                 return -1;
             }
@@ -337,7 +328,7 @@ static int expand(const sweep_plan *p, long k, const char *what, const char *tpl
                         size_t l = strlen(keys);
                         snprintf(keys + l, sizeof keys - l, ", {%s}", p->key[j].name);
                     }
-                    set_err(err, errlen, "[run] %s = '%s': unknown placeholder {%s} (allowed: "
+                    log_format(err, errlen, "[run] %s = '%s': unknown placeholder {%s} (allowed: "
                             "{index}%s%s)", what, tpl, ph, name ? ", {name}" : "", keys);
                     return -1;
                 }
@@ -345,7 +336,7 @@ static int expand(const sweep_plan *p, long k, const char *what, const char *tpl
         }
         size_t n = piece ? strlen(piece) : 1;
         if (len + n >= outlen) {
-            set_err(err, errlen, "[run] %s = '%s': expanded value too long (at most %zu "
+            log_format(err, errlen, "[run] %s = '%s': expanded value too long (at most %zu "
                     "characters)", what, tpl, outlen - 1);
             return -1;
         }
@@ -365,7 +356,7 @@ int sweep_point_config(const sweep_plan *p, const char *path, char *const *sets,
     char msg[CONFIG_ERR], head[CONFIG_STR] = "";
     int rc = -1, n = 0;
     if (!all) {
-        set_err(err, errlen, "out of memory");
+        log_format(err, errlen, "out of memory");
         return -1;
     }
     for (int j = 0; j < nk; j++) {
@@ -382,7 +373,7 @@ int sweep_point_config(const sweep_plan *p, const char *path, char *const *sets,
             size_t l = strlen(p->key[j].name);
             if (strncmp(sets[s], p->key[j].name, l) == 0 &&
                 (sets[s][l] == '=' || sets[s][l] == ' ')) {
-                set_err(err, errlen, "--set %s: %s is swept in [sweep] (allowed: change its "
+                log_format(err, errlen, "--set %s: %s is swept in [sweep] (allowed: change its "
                         "list with --set sweep.%s=v1,v2,...)", sets[s], p->key[j].name,
                         p->key[j].name);
                 goto out;
@@ -399,9 +390,9 @@ int sweep_point_config(const sweep_plan *p, const char *path, char *const *sets,
                 m = msg + 8 + l;
         }
         if (nk)
-            set_err(err, errlen, "%s: [sweep] point %ld (%s): %s", path, k, head, m);
+            log_format(err, errlen, "%s: [sweep] point %ld (%s): %s", path, k, head, m);
         else
-            set_err(err, errlen, "%s", msg);
+            log_format(err, errlen, "%s", msg);
         goto out;
     }
     if (nk) {
@@ -416,7 +407,7 @@ int sweep_point_config(const sweep_plan *p, const char *path, char *const *sets,
     rc = 0;
     goto out;
 bad:
-    set_err(err, errlen, "%s: sweep point %ld: %s", path, k, msg);
+    log_format(err, errlen, "%s: sweep point %ld: %s", path, k, msg);
 out:
     for (int j = 0; j < nk && j < n; j++)
         free(all[j]);
@@ -466,7 +457,7 @@ int sweep_check(const sweep_plan *p, const char *path, char *const *sets, int n_
     int rc = -1;
     long done = 0;
     if (!e || !cfg) {
-        set_err(err, errlen, "out of memory");
+        log_format(err, errlen, "out of memory");
         goto out;
     }
     if (out) {
@@ -479,7 +470,7 @@ int sweep_check(const sweep_plan *p, const char *path, char *const *sets, int n_
         if (sweep_point_config(p, path, sets, n_sets, k, cfg, err, errlen) != 0)
             goto out;
         if (!(e[k].norm = normalise(cfg->output))) {
-            set_err(err, errlen, "out of memory");
+            log_format(err, errlen, "out of memory");
             goto out;
         }
         e[k].k = k;
@@ -495,7 +486,7 @@ int sweep_check(const sweep_plan *p, const char *path, char *const *sets, int n_
     for (long k = 1; k < n; k++)
         if (strcmp(e[k - 1].norm, e[k].norm) == 0) {
             sweep_point_config(p, path, sets, n_sets, e[k].k, cfg, err, errlen);
-            set_err(err, errlen, "%s: [sweep] points %ld and %ld both write %s (allowed: a "
+            log_format(err, errlen, "%s: [sweep] points %ld and %ld both write %s (allowed: a "
                     "[run] output template that differs per point, e.g. with {index} or "
                     "{%s})", path, e[k - 1].k, e[k].k, cfg->output, p->key[0].name);
             goto out;
@@ -516,7 +507,7 @@ int sweep_parse_index(const char *spec, long *k, char *err, size_t errlen)
         v = getenv("SLURM_ARRAY_TASK_ID");
         what = "--sweep-index env: SLURM_ARRAY_TASK_ID";
         if (!v || !*v) {
-            set_err(err, errlen, "--sweep-index env: SLURM_ARRAY_TASK_ID is not set (allowed: "
+            log_format(err, errlen, "--sweep-index env: SLURM_ARRAY_TASK_ID is not set (allowed: "
                     "inside a SLURM job array, sbatch --array=0-N-1; or give the index)");
             return -1;
         }
@@ -525,7 +516,7 @@ int sweep_parse_index(const char *spec, long *k, char *err, size_t errlen)
     errno = 0;
     long x = strtol(v, &end, 10);
     if (end == v || *end != '\0' || errno != 0 || x < 0) {
-        set_err(err, errlen, "%s = '%s': not an index (allowed: an integer >= 0, or env)", what,
+        log_format(err, errlen, "%s = '%s': not an index (allowed: an integer >= 0, or env)", what,
                 v);
         return -1;
     }
@@ -545,7 +536,7 @@ int sweep_config_load(const char *path, char *const *sets, int n_sets, const cha
     long k = 0;
     if (n == 0) {
         if (index_spec) {
-            set_err(err, errlen, "--sweep-index %s: %s has no [sweep] section (allowed: "
+            log_format(err, errlen, "--sweep-index %s: %s has no [sweep] section (allowed: "
                     "--sweep-index only with a sweep configuration)", index_spec, path);
             goto out;
         }
@@ -553,14 +544,14 @@ int sweep_config_load(const char *path, char *const *sets, int n_sets, const cha
         goto out;
     }
     if (!index_spec) {
-        set_err(err, errlen, "%s has a [sweep] of %ld points: choose one with --sweep-index K "
+        log_format(err, errlen, "%s has a [sweep] of %ld points: choose one with --sweep-index K "
                 "(0..%ld) or --sweep-index env (see rwpo sweep %s --list)", path, n, n - 1, path);
         goto out;
     }
     if (sweep_parse_index(index_spec, &k, err, errlen) != 0)
         goto out;
     if (k >= n) {
-        set_err(err, errlen, "--sweep-index %ld: out of range (%s has %ld points: 0..%ld)", k,
+        log_format(err, errlen, "--sweep-index %ld: out of range (%s has %ld points: 0..%ld)", k,
                 path, n, n - 1);
         goto out;
     }

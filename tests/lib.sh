@@ -4,6 +4,7 @@
 RWPO=$(readlink -f "${RWPO_BIN:-build/src/rwpo}")
 SRC=$(readlink -f "${RWPO_SOURCE_ROOT:-.}")
 CMP="/usr/bin/python3 $SRC/tests/h5compare.py"
+. "$SRC/tests/fixtures.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1
 TMP=$(mktemp -d)

@@ -5,6 +5,7 @@
 #ifndef RWPO_TESTS_MPI_CHECK_H
 #define RWPO_TESTS_MPI_CHECK_H
 
+#include <check.h>
 #include <mpi.h>
 
 /* 1 if ok is true on every rank. */
@@ -19,6 +20,20 @@ static inline double all_max(double v)
 {
     MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     return v;
+}
+
+/* Run the suite in this process (no fork: MPI), printing on rank 0 only; 1 if every test passed
+ * on every rank. */
+static inline int all_passed(Suite *s)
+{
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, rank == 0 ? CK_NORMAL : CK_SILENT);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return all_ok(failed == 0);
 }
 
 #endif /* RWPO_TESTS_MPI_CHECK_H */

@@ -8,25 +8,7 @@
 set -u
 TRIALS=${1:-10}
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
-cat > k.ini <<'EOF2'
-[run]
-output = ref.h5
-layers = 60
-every = 2
-checkpoint_every = 3
-progress = 100
-[particles]
-n = 1200
-dim = 16
-init_scale = 5
-[sampler]
-beta = 1
-lambda = 0.1
-h = 0.1
-schedule = 30:0.05
-[problem]
-type = mixture_laplace
-EOF2
+restart_ini k.ini ref.h5 1200 2 3 100
 t0=$(date +%s.%N)
 timeout 300 mpirun -np 2 --bind-to none "$RWPO" run k.ini > ref.log 2>&1 || { cat ref.log; exit 1; }
 t1=$(date +%s.%N)

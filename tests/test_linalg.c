@@ -646,12 +646,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_logistic_gradient);
     tcase_add_test(tc, test_sampler_mean);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, comm_rank() == 0 ? CK_NORMAL : CK_SILENT);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    failed = !all_ok(failed == 0);
+    int passed = all_passed(s);
     comm_finalize();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return passed ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -15,25 +15,7 @@
 set -u
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-cat > r.ini <<'EOF'
-[run]
-output = full.h5
-layers = 60
-every = 4
-checkpoint_every = 6
-progress = 100
-[particles]
-n = 600
-dim = 16
-init_scale = 5
-[sampler]
-beta = 1
-lambda = 0.1
-h = 0.1
-schedule = 30:0.05
-[problem]
-type = mixture_laplace
-EOF
+restart_ini r.ini full.h5 600 4 6 100
 
 run 2 run r.ini > full.log 2>&1 && ok "uninterrupted run" || { bad "uninterrupted run"; cat full.log; }
 

@@ -16,6 +16,7 @@ RWPO=$(readlink -f "${RWPO_BIN:-build/src/rwpo}")
 SRC=$(readlink -f "${RWPO_SOURCE_ROOT:-.}")
 PY=/usr/bin/python3
 CMP="$PY $SRC/tests/h5compare.py"
+. "$SRC/tests/fixtures.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1
 t_start=$(date +%s)
@@ -187,25 +188,7 @@ echo "$again" | grep -q "all 4 points of sw.ini are complete" && ok "submitting 
     || bad "resubmission: $again"
 
 # --- 3. a long run: USR1 mid-run, checkpoint, requeue, resume, bitwise --------------------------
-cat > long.ini <<'EOF'
-[run]
-output = out/long.h5
-layers = 60
-every = 4
-checkpoint_every = 6
-progress = 0
-[particles]
-n = 1500
-dim = 16
-init_scale = 5
-[sampler]
-beta = 1
-lambda = 0.1
-h = 0.1
-schedule = 30:0.05
-[problem]
-type = mixture_laplace
-EOF
+restart_ini long.ini out/long.h5 1500 4 6 0
 L=$(sbatch --parsable --ntasks=2 --export=ALL,CONFIG=long.ini "$SRC/jobs/long.sbatch")
 log=logs/rwpo-long_$L.out
 for i in $(seq 1 240); do grep -q "layer 8/60" $log 2>/dev/null && break; sleep 0.25; done

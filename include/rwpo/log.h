@@ -16,6 +16,10 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** Print "rwpo: error: <msg>" on stderr from THIS rank (for errors only one rank sees). */
 void log_error_any(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/** Format a one-line error message into err[errlen] (printf-style; truncated to fit). */
+void log_format(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /** Fatal: log rank, file and line, then abort the whole job (exit code 2). */
 _Noreturn void log_fatal_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
