@@ -43,6 +43,29 @@ static double a_entry(const void *ctx, long i, long j)
 static double x_entry(long gid, long k) { return cos(0.37 * (double)gid + 1.1 * (double)k) * 2; }
 static double b_entry(long i) { return 0.5 * sin(0.9 * (double)i + 0.3); }
 
+/* max_i |(A v)_i - y_i| for the dense row-major m x d matrix A (trans: A^T v against y[d]). */
+static double matvec_err(const double *A, long m, long d, int trans, const double *v,
+                         const double *y)
+{
+    double e = 0.0;
+    for (long i = 0; i < (trans ? d : m); i++) {
+        double s = 0.0;
+        for (long k = 0; k < (trans ? m : d); k++)
+            s += (trans ? A[k * d + i] : A[i * d + k]) * v[k];
+        e = fmax(e, fabs(s - y[i]));
+    }
+    return e;
+}
+
+/* max_i |a_i - b_i| (this rank's part). */
+static double max_abs_diff(const double *a, const double *b, long n)
+{
+    double e = 0.0;
+    for (long i = 0; i < n; i++)
+        e = fmax(e, fabs(a[i] - b[i]));
+    return e;
+}
+
 /* Dense copy of a_entry. */
 static double *dense_a(long m, long d)
 {
@@ -116,29 +139,19 @@ START_TEST(test_gradient_vs_serial)
             g[lay] = malloc((size_t)(nl * d + 1) * sizeof(double));
             f[lay] = malloc((size_t)(nl + 1) * sizeof(double));
             linalg_apply(la, nl, x, g[lay], f[lay]);
-            double eg = 0.0, ef = 0.0;
-            for (long i = 0; i < nl * d; i++)
-                eg = fmax(eg, fabs(g[lay][i] - gref[i]));
-            for (long i = 0; i < nl; i++)
-                ef = fmax(ef, fabs(f[lay][i] - fref[i]));
-            eg = all_max(eg) / gscale;
-            ef = all_max(ef) / fscale;
+            const double eg = all_max(max_abs_diff(g[lay], gref, nl * d)) / gscale;
+            const double ef = all_max(max_abs_diff(f[lay], fref, nl)) / fscale;
             ck_assert_msg(eg < 1e-12 && ef < 1e-12, "m %ld d %ld N %ld nb %ld grid %ldx%ld %s: "
                           "gradient error %g, f error %g", m, d, N, nb, pr, P / pr,
                           lay ? "distributed" : "replicated", eg, ef);
             /* g only, f only: the same values */
             linalg_apply(la, nl, x, g[lay], NULL);
-            double e2 = 0.0;
-            for (long i = 0; i < nl * d; i++)
-                e2 = fmax(e2, fabs(g[lay][i] - gref[i]));
+            const double e2 = max_abs_diff(g[lay], gref, nl * d);
             ck_assert_int_eq(all_ok(e2 / gscale < 1e-12), 1);
             linalg_destroy(la);
         }
         /* replicated vs distributed */
-        double e = 0.0;
-        for (long i = 0; i < nl * d; i++)
-            e = fmax(e, fabs(g[0][i] - g[1][i]));
-        e = all_max(e) / gscale;
+        const double e = all_max(max_abs_diff(g[0], g[1], nl * d)) / gscale;
         ck_assert_msg(e < 1e-12, "replicated vs distributed: %g", e);
         for (int lay = 0; lay < 2; lay++) {
             free(g[lay]);
@@ -170,19 +183,7 @@ START_TEST(test_matvec)
             linalg *la = make(m, d, 5, 3, pr, lay ? LAYOUT_DISTRIBUTED : LAYOUT_REPLICATED);
             linalg_matvec(la, x, y);
             linalg_rmatvec(la, r, z);
-            double e = 0.0;
-            for (long i = 0; i < m; i++) {
-                double s = 0.0;
-                for (long k = 0; k < d; k++)
-                    s += A[i * d + k] * x[k];
-                e = fmax(e, fabs(s - y[i]));
-            }
-            for (long k = 0; k < d; k++) {
-                double s = 0.0;
-                for (long i = 0; i < m; i++)
-                    s += A[i * d + k] * r[i];
-                e = fmax(e, fabs(s - z[k]));
-            }
+            const double e = fmax(matvec_err(A, m, d, 0, x, y), matvec_err(A, m, d, 1, r, z));
             ck_assert_msg(all_max(e) < 1e-12, "matvec error %g", e);
             linalg_destroy(la);
         }
@@ -442,13 +443,7 @@ START_TEST(test_read_hdf5)
             int rc = linalg_read(la, H5_FILE ":/A", err, sizeof err);
             ck_assert_msg(all_ok(rc == 0), "read: %s", err);
             linalg_matvec(la, x, y);
-            double e = 0.0;
-            for (long i = 0; i < m; i++) {
-                double s = 0.0;
-                for (long k = 0; k < d; k++)
-                    s += A[i * d + k] * x[k];
-                e = fmax(e, fabs(s - y[i]));
-            }
+            const double e = matvec_err(A, m, d, 0, x, y);
             ck_assert_msg(all_max(e) < 1e-12, "matvec of the read operator: %g", e);
             /* NaN in the last row: every rank fails with the same message naming it */
             err[0] = '\0';
