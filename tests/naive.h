@@ -9,7 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "rwpo/prior_l1.h"
+#include "rwpo/core/prior_l1.h"
 
 /* deterministic pseudo-random numbers for test data */
 static inline double lcg(unsigned long *s)

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rwpo/attention.h"
-#include "rwpo/prior_l1.h"
+#include "rwpo/core/attention.h"
+#include "rwpo/core/prior_l1.h"
 
 #include "naive.h"
 

@@ -10,7 +10,7 @@
  * Particles are block-distributed: n_local = N/P + (rank < N%P),
  * offset = rank*(N/P) + min(rank, N%P); cases include N < P (ranks without particles).
  */
-#include "rwpo/h5md.h"
+#include "rwpo/io/h5md.h"
 
 #include <check.h>
 #include <hdf5.h>
@@ -268,14 +268,14 @@ static double obs_sparsity(int layer) { return layer / 8.0; }
 static const char CONFIG_INI[] = "[run]\nname = unit test\nlayers = 4\n\n[particles]\nn = 3\n";
 enum { N_PARAMS = 5 };
 
-static void make_params(h5md_param p[N_PARAMS], long n)
+static void make_params(rwpo_param p[N_PARAMS], long n)
 {
     memset(p, 0, N_PARAMS * sizeof *p);
-    p[0] = (h5md_param){.name = "run.seed", .type = 'i', .i = 1234567890123LL};
-    p[1] = (h5md_param){.name = "sampler.beta", .type = 'd', .d = 0.1};
-    p[2] = (h5md_param){.name = "run.name", .type = 's', .s = "unit test"};
-    p[3] = (h5md_param){.name = "particles.n", .type = 'i', .i = n};
-    p[4] = (h5md_param){.name = "sampler.lambda", .type = 'd', .d = -2.5e-7};
+    p[0] = (rwpo_param){.name = "run.seed", .type = 'i', .i = 1234567890123LL};
+    p[1] = (rwpo_param){.name = "sampler.beta", .type = 'd', .d = 0.1};
+    p[2] = (rwpo_param){.name = "run.name", .type = 's', .s = "unit test"};
+    p[3] = (rwpo_param){.name = "particles.n", .type = 'i', .i = n};
+    p[4] = (rwpo_param){.name = "sampler.lambda", .type = 'd', .d = -2.5e-7};
 }
 
 /** Write a trajectory for case c collectively; the observables are written by `writer`. */
@@ -284,7 +284,7 @@ static void write_case(const char *path, const layout_case *c, int writer)
     char err[512] = "";
     long off, nl;
     block(c->n, &off, &nl);
-    h5md_param params[N_PARAMS];
+    rwpo_param params[N_PARAMS];
     make_params(params, c->n);
 
     h5md_file *f =
@@ -309,7 +309,7 @@ static void write_case(const char *path, const layout_case *c, int writer)
         double pot = w ? obs_potential(l) : -777.0, spars = w ? obs_sparsity(l) : NAN;
         for (int k = 0; k < c->d; k++)
             mean[k] = w ? obs_mean(l, k) : 1e300;
-        const h5md_observable obs[3] = {
+        const rwpo_observable obs[3] = {
             {"potential", 1, &pot}, {"mean", c->d, mean}, {"sparsity", 1, &spars}};
         rc = h5md_write_observables(f, layer_step(l), layer_time(l), obs, 3, err, sizeof err);
         EXPECT(rc == 0, "h5md_write_observables layer %d: %s", l, err);
@@ -727,7 +727,7 @@ START_TEST(test_info)
     const int d = 3;
     long off, nl;
     block(n, &off, &nl);
-    const h5md_param params[3] = {{.name = "run.seed", .type = 'i', .i = 42},
+    const rwpo_param params[3] = {{.name = "run.seed", .type = 'i', .i = 42},
                                   {.name = "sampler.beta", .type = 'd', .d = 0.1},
                                   {.name = "run.name", .type = 's', .s = "info test"}};
     h5md_file *f = h5md_create(path, MPI_COMM_WORLD, n, d, params, 3, "[run]\nseed = 42\n",
@@ -745,7 +745,7 @@ START_TEST(test_info)
             hist[k] = 100 * l + k;
         for (int k = 0; k < d; k++)
             mean[k] = l + 0.25 * k;
-        const h5md_observable obs[3] = {
+        const rwpo_observable obs[3] = {
             {"potential", 1, &pot}, {"mean", d, mean}, {"hist", 10, hist}};
         rc = h5md_write_observables(f, 5 * l, 0.5 * l, obs, 3, err, sizeof err);
         EXPECT(rc == 0, "write_observables: %s", err);
@@ -833,7 +833,7 @@ START_TEST(test_write_errors)
 
     /* a parameter of an unknown type */
     snprintf(path, sizeof path, "%s", tmp_path("badparam.h5"));
-    const h5md_param bad = {.name = "run.x", .type = 'x'};
+    const rwpo_param bad = {.name = "run.x", .type = 'x'};
     f = h5md_create(path, MPI_COMM_WORLD, n, d, &bad, 1, "", "tester", err, sizeof err);
     EXPECT(f == NULL && contains(err, "run.x") && contains(err, "type"),
            "bad parameter type: '%s'", err);
@@ -844,7 +844,7 @@ START_TEST(test_write_errors)
     f = h5md_create(path, MPI_COMM_WORLD, n, d, NULL, 0, NULL, NULL, err, sizeof err);
     EXPECT(f != NULL, "h5md_create: %s", err);
     double x[3 * 2] = {1, 2, 3, 4, 5, 6}, pot = 1.0;
-    const h5md_observable obs[1] = {{"potential", 1, &pot}};
+    const rwpo_observable obs[1] = {{"potential", 1, &pot}};
 
     /* observables before h5md_set_writer */
     int rc = h5md_write_observables(f, 0, 0.0, obs, 1, err, sizeof err);
@@ -853,7 +853,7 @@ START_TEST(test_write_errors)
     rc = h5md_write_observables(f, 0, 0.0, obs, 1, err, sizeof err);
     EXPECT(rc == 0, "write_observables: %s", err);
     /* another set of observables at the next call */
-    const h5md_observable other[1] = {{"mean", 2, x}};
+    const rwpo_observable other[1] = {{"mean", 2, x}};
     rc = h5md_write_observables(f, 1, 0.1, other, 1, err, sizeof err);
     EXPECT(rc == -1 && contains(err, "'mean'") && contains(err, "'potential'"),
            "changed observables: rc = %d, '%s'", rc, err);

@@ -24,12 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rwpo/comm.h"
-#include "rwpo/config.h"
-#include "rwpo/linalg.h"
-#include "rwpo/particles.h"
-#include "rwpo/problem.h"
-#include "rwpo/sim.h"
+#include "rwpo/base/comm.h"
+#include "rwpo/base/config.h"
+#include "rwpo/core/linalg.h"
+#include "rwpo/core/particles.h"
+#include "rwpo/problems/problem.h"
+#include "rwpo/run/sim.h"
 #include "mpi_check.h"
 
 

@@ -8,7 +8,7 @@
  *     kink at 0 on a node) of S(x, y)^beta exp(-beta lambda (|x| + |y|)) on a coarse x grid;
  *   - the Gaussian-L1 moments: composite Simpson on each half-line with 2^21 intervals.
  */
-#include "rwpo/marginal.h"
+#include "rwpo/problems/marginal.h"
 
 #include <check.h>
 #include <math.h>

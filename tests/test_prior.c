@@ -10,7 +10,7 @@
  * log erfcx is checked against erfc, against values computed with mpmath at 50 digits, across
  * the switch to the asymptotic series and against the asymptote itself.
  */
-#include "rwpo/prior_l1.h"
+#include "rwpo/core/prior_l1.h"
 
 #include <check.h>
 #include <math.h>

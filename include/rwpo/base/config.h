@@ -1,0 +1,155 @@
+/**
+ * @file config.h
+ * @brief The run configuration: a plain struct, defaults < INI file < --set overrides.
+ *
+ * Rank 0 parses (libinih) and validates; the resolved struct is broadcast as bytes (it holds no
+ * pointers). Every key, its type, default, range and meaning is in one table in config.c, which
+ * also drives `rwpo check`, the README's key list and the /parameters attributes of the output.
+ */
+#ifndef RWPO_CONFIG_H
+#define RWPO_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "rwpo/base/values.h"
+
+#define CONFIG_STR 1024       /**< capacity of path-like strings */
+#define CONFIG_LIST 8192      /**< capacity of list-valued strings (init_mean, problem.mean) */
+#define CONFIG_MAX_SCHEDULE 64 /**< entries in sampler.schedule */
+#define CONFIG_ERR 1024       /**< capacity of an error message */
+
+typedef enum { INIT_GAUSSIAN = 0, INIT_FILE = 1 } config_init;
+typedef enum { METHOD_RWPO_L1 = 0 } config_method;
+typedef enum { NORMALISER_EXACT = 0, NORMALISER_MOREAU = 1 } config_normaliser;
+typedef enum { WEIGHTS_COORDINATEWISE = 0, WEIGHTS_JOINT = 1 } config_weights;
+typedef enum { RING_OVERLAP = 0, RING_BLOCKING = 1 } config_ring;
+typedef enum { KERNEL_FAST = 0, KERNEL_REFERENCE = 1 } config_kernel;
+typedef enum {
+    PROBLEM_NONE = 0,
+    PROBLEM_GAUSSIAN = 1,
+    PROBLEM_MIXTURE_LAPLACE = 2,
+    PROBLEM_LINEAR = 3,
+    PROBLEM_LOGISTIC = 4
+} config_problem;
+typedef enum { OPERATOR_GAUSSIAN = 0, OPERATOR_BLUR1D = 1, OPERATOR_BLUR2D = 2, OPERATOR_FILE = 3 }
+    config_operator;
+typedef enum { LAYOUT_AUTO = 0, LAYOUT_REPLICATED = 1, LAYOUT_DISTRIBUTED = 2 } config_layout;
+
+/** The resolved configuration. Strings are NUL-terminated; lists are comma-separated text. */
+typedef struct {
+    /* [run] */
+    char name[256];            /**< run name (labels output) */
+    char output[CONFIG_STR];   /**< output HDF5 path */
+    long layers;               /**< number of layers L (>= 0) */
+    long seed;                 /**< seed of the counter-based generator (>= 0) */
+    long every;                /**< record positions every `every` layers (>= 1) */
+    double sparsity_tol;       /**< |x| <= tol counts as zero in the sparsity observable */
+    double progress;           /**< seconds between progress lines (0 = every layer) */
+    config_ring ring;          /**< ring variant: overlap | blocking */
+    config_kernel kernel;      /**< attention kernels: fast | reference */
+    long block;                /**< key-block size of the attention kernel (rows of keys) */
+    long checkpoint_every;     /**< checkpoint every k layers (0 = only at early stops) */
+    double wall_time;          /**< wall-clock budget in seconds (0 = none) */
+    char stop_file[CONFIG_STR]; /**< stop request file ("" = none) */
+    /* [particles] */
+    long n;                    /**< number of particles N (>= 1) */
+    long dim;                  /**< dimension d (>= 1) */
+    config_init init;          /**< gaussian | file */
+    double init_scale;         /**< standard deviation of the gaussian initial cloud */
+    char init_mean[CONFIG_LIST]; /**< one value or d values */
+    char init_file[CONFIG_STR];  /**< path.h5:/dataset with [N][d] float64 */
+    /* [sampler] */
+    config_method method;
+    double beta;               /**< INVERSE temperature (> 0) */
+    double lambda;             /**< L1 weight (>= 0) */
+    double h;                  /**< step size of layers 1.. (before any schedule entry) */
+    double T;                  /**< proximal time; 0 in the struct means "= h" (T unset) */
+    char schedule[CONFIG_STR]; /**< "layer:h, layer:h" */
+    config_normaliser normaliser;
+    config_weights weights;
+    /* [problem] */
+    config_problem problem;
+    char problem_mean[CONFIG_LIST]; /**< gaussian: mu, one value or d values */
+    double problem_std;        /**< gaussian: s */
+    config_operator problem_operator;     /**< linear: gaussian | blur1d | blur2d | file */
+    char operator_file[CONFIG_STR];       /**< linear: A; logistic: features (path.h5:/dataset) */
+    char data_file[CONFIG_STR];           /**< linear: b; logistic: labels (path.h5:/dataset) */
+    char truth_file[CONFIG_STR];          /**< optional x_true / theta_true (path.h5:/dataset) */
+    long problem_m;            /**< linear: rows m of A (0 = d); logistic: data points n */
+    double problem_sigma;      /**< linear: noise standard deviation sigma */
+    long problem_sparsity;     /**< linear: non-zeros k of the generated x_true */
+    double blur_width;         /**< linear blur1d/blur2d: Gaussian blur width in pixels */
+    double support_threshold;  /**< linear: |posterior mean| > threshold counts as support */
+    /* [linalg] */
+    config_layout linalg_layout;  /**< auto | replicated | distributed */
+    long linalg_block;         /**< ScaLAPACK block size */
+    long linalg_memory_budget; /**< bytes per rank for the operator (auto layout) */
+    long linalg_grid_rows;     /**< BLACS process rows (0 = as square as possible) */
+    /* derived (filled by validation) */
+    int n_schedule;
+    long schedule_layer[CONFIG_MAX_SCHEDULE];
+    double schedule_h[CONFIG_MAX_SCHEDULE];
+} rwpo_config;
+
+/** The section holding a parameter study (read by sweep.c; config_load skips it). */
+#define CONFIG_SWEEP_SECTION "sweep"
+
+/**
+ * Is "section.key" a configuration key? If not, and hint is given, writes a suggestion
+ * (" (did you mean sampler.beta?)" or a pointer to the key list) into hint.
+ */
+int config_key_known(const char *dotted, char *hint, size_t hintlen);
+
+/**
+ * Load, override and validate (call on rank 0 only; serial).
+ * @param path INI file
+ * @param sets "section.key=value" strings, n_sets of them (applied after the file)
+ * @param cfg  output
+ * @param err  one-line reason on failure (names file/line or --set, key, value and what is allowed)
+ * @return 0 on success, -1 on any error
+ */
+int config_load(const char *path, char *const *sets, int n_sets, rwpo_config *cfg, char *err,
+                size_t errlen);
+
+/**
+ * Parse and validate INI text (e.g. the configuration stored in a run file or checkpoint);
+ * `label` names it in messages. 0 or -1.
+ */
+int config_parse_text(const char *label, const char *text, rwpo_config *cfg, char *err,
+                      size_t errlen);
+
+/**
+ * Compare the keys that change the physics (sampler.*, problem.*, particles.n, particles.dim,
+ * run.seed). Writes "section.key (old -> new), ..." into out; returns how many differ.
+ */
+int config_physics_diff(const rwpo_config *a, const rwpo_config *b, char *out, size_t outlen);
+
+/** FNV-1a 64 hash of the resolved physics keys (stored in checkpoints). */
+unsigned long long config_physics_hash(const rwpo_config *c);
+
+/** Fill the defaults (what a file with no keys would give, required keys zeroed). */
+void config_defaults(rwpo_config *cfg);
+
+/** Step size h and proximal time T of layer k >= 1. */
+void config_step(const rwpo_config *cfg, long k, double *h, double *T);
+
+/** Parse a list of 1 or d finite numbers into out[d] (broadcasting a single value). 0 or -1. */
+int config_parse_vector(const char *text, long d, double *out);
+
+/** Print the fully resolved configuration as INI text (every key, defaults included). */
+void config_print(const rwpo_config *cfg, FILE *out);
+
+/** The resolved INI text in a malloc'ed string (caller frees). */
+char *config_to_ini(const rwpo_config *cfg);
+
+/**
+ * The resolved parameters as h5md attributes ("section.key"), in a malloc'ed array (caller frees
+ * the array; names and strings point into the config and static storage). Returns the count.
+ */
+int config_params(const rwpo_config *cfg, rwpo_param **out);
+
+/** Print the key reference (section, key, type, default, meaning) as Markdown. */
+void config_print_reference(FILE *out);
+
+#endif /* RWPO_CONFIG_H */

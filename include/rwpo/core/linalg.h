@@ -1,0 +1,125 @@
+/**
+ * @file linalg.h
+ * @brief The forward operator A (m x d) of a linear inverse problem, distributed with ScaLAPACK,
+ *        and the linear algebra built on it: the drift gradient of every particle, matrix-vector
+ *        products, the exact Gaussian posterior (lambda = 0) and the lasso MAP by FISTA.
+ *
+ * Opaque service. Layouts:
+ *   - distributed: A block-cyclic (block nb x nb) on a pr x pc BLACS grid over all ranks of the
+ *     communicator. The particle block of rank r (rows of X, row-major [n_local][d]) is, read
+ *     column-major, the columns [r MB, r MB + n_local) of X' (d x P*MB, MB = ceil(N/P)) on a 1 x P
+ *     grid; PDGEMR2D moves X' onto the 2-D grid, PDGEMM computes
+ *         R' = A X' - b 1'          (m x P*MB)
+ *         G' = A' R' / sigma^2      (d x P*MB)
+ *     and PDGEMR2D moves G' back: G = (X A' - 1 b') A / sigma^2, all particles at once. The at
+ *     most P - 1 padding columns are zeros and cost nothing worth counting.
+ *   - replicated: A on every rank; the same two products with local DGEMM, no communication.
+ *     A distributed copy is kept as well for the reference computations.
+ *   - auto: replicated when A plus its scratch fit in memory_budget bytes, else distributed.
+ * Every buffer is allocated at creation; the products allocate nothing.
+ *
+ * Collective calls are marked; they must be called by every rank of the communicator. The module
+ * calls BLACS/ScaLAPACK with the communicator it was given (Csys2blacs_handle) and reduces through
+ * comm.h; it makes no MPI calls of its own.
+ */
+#ifndef RWPO_LINALG_H
+#define RWPO_LINALG_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "rwpo/base/config.h"
+
+typedef struct linalg linalg; /* opaque */
+
+/** How to lay out the operator (the [linalg] keys). */
+typedef struct {
+    config_layout layout;   /**< auto | replicated | distributed */
+    long block;             /**< ScaLAPACK block size nb */
+    long memory_budget;     /**< bytes per rank (auto chooses replicated if A fits) */
+    long grid_rows;         /**< BLACS grid rows pr (a divisor of P; 0 = as square as possible) */
+} linalg_options;
+
+/** Entry A(i, j), 0-based, as a pure function (every rank evaluates the entries it stores). */
+typedef double (*linalg_entry)(const void *ctx, long i, long j);
+
+/**
+ * Create the operator's grids and buffers for an m x d operator and N particles (collective).
+ * A is zero until linalg_fill or linalg_read. The verdict depends on the arguments only, so it
+ * is the same on every rank.
+ * @return the object, or NULL with a one-line reason in err (grid rows not dividing P, sizes
+ *         beyond ScaLAPACK's int range, the distributed layout not fitting the budget)
+ */
+linalg *linalg_create(MPI_Comm comm, long m, long d, long n_particles, const linalg_options *opt,
+                      char *err, size_t errlen);
+
+/** Free the buffers and release the BLACS grids; accepts NULL. Local. */
+void linalg_destroy(linalg *la);
+
+/** Fill A(i, j) = entry(ctx, i, j) in every stored copy. Local (no communication). */
+void linalg_fill(linalg *la, linalg_entry entry, const void *ctx);
+
+/**
+ * Read A from "path.h5:/dataset" holding [m][d] floats (collective): contiguous row blocks per
+ * rank, then PDGEMR2D onto the grid (every rank reads all rows in the replicated layout).
+ * @return 0, or -1 on every rank with the same reason in err (missing file or dataset, shape,
+ *         non-finite entry with its row and column)
+ */
+int linalg_read(linalg *la, const char *spec, char *err, size_t errlen);
+
+/** Set the data b [m] (copied) and the noise level sigma > 0 of f = |A x - b|^2 / (2 sigma^2). */
+void linalg_set_data(linalg *la, const double *b, double sigma);
+
+/**
+ * For this rank's particles x [n_local][d] (row-major; the block distribution of particles.h):
+ * g = grad f = (x A' - 1 b') A / sigma^2 (if g != NULL) and f[i] = |A x_i - b|^2 / (2 sigma^2)
+ * (if f != NULL). Collective (pass NULL/NULL consistently on every rank). No allocation.
+ */
+void linalg_apply(linalg *la, long n_local, const double *x, double *g, double *f);
+
+/** y = A x for a replicated x [d]; y [m] replicated on every rank. Collective. */
+void linalg_matvec(linalg *la, const double *x, double *y);
+/** z = A' r for a replicated r [m]; z [d] replicated. Collective. */
+void linalg_rmatvec(linalg *la, const double *r, double *z);
+
+/**
+ * Solve S X = B for a symmetric positive definite S [n][n] given in full on every rank
+ * (replicated, row-major) and B [n][nrhs] (row-major, replicated; overwritten by X), with
+ * PDPOTRF/PDPOTRS on the operator's grid. Collective.
+ * @return 0, or -1 with the reason in err (S not positive definite: the order of the leading
+ *         minor; or non-finite input)
+ */
+int linalg_spd_solve(linalg *la, long n, const double *S, long nrhs, double *B, char *err,
+                     size_t errlen);
+
+/**
+ * The exact posterior of pi(x) ∝ exp(-beta |A x - b|^2 / (2 sigma^2)) (lambda = 0): precision
+ * Q = beta A'A / sigma^2 formed with PDGEMM, factorized with PDPOTRF; mean = Q^-1 beta A'b /
+ * sigma^2 and, if cov != NULL, the covariance Q^-1 [d][d] (replicated) with PDPOTRS. If the
+ * factorization fails a ridge of 1e-10 * max_k Q_kk is added to the diagonal and it is retried;
+ * the ridge used (0 if none) is returned in *ridge. Collective.
+ * @return 0, or -1 with the reason in err (a zero column of A: that coordinate is not identified;
+ *         Q not positive definite even with the ridge)
+ */
+int linalg_gaussian_posterior(linalg *la, double beta, double *mean, double *cov, double *ridge,
+                              char *err, size_t errlen);
+
+/**
+ * The lasso MAP argmin_x |A x - b|^2 / (2 sigma^2) + lambda |x|_1 by FISTA (step 1/L, L =
+ * ||A||_2^2 / sigma^2 from 50 power iterations, times 1.01) with gradient-based adaptive
+ * restart, on the distributed (or replicated) operator. x [d] (replicated) is the start on entry
+ * and the solution on exit. Stops when |x_k+1 - x_k| <= tol max(1, |x_k+1|) or after max_iter.
+ * Collective. @return the number of iterations; *lipschitz gets L if not NULL.
+ */
+long linalg_fista(linalg *la, double lambda, double tol, long max_iter, double *x,
+                  double *lipschitz);
+
+/** 1 if the gradient runs on the distributed operator, 0 if replicated. */
+int linalg_is_distributed(const linalg *la);
+/** The BLACS grid shape. */
+void linalg_grid(const linalg *la, int *rows, int *cols);
+/** Bytes this rank holds for the operator and the gradient's scratch. */
+long linalg_bytes(const linalg *la);
+
+#endif /* RWPO_LINALG_H */

@@ -1,0 +1,191 @@
+/**
+ * @file h5md.h
+ * @brief The run file: H5MD 1.1 layout, written collectively with parallel HDF5.
+ *
+ * Layout (see the README and conventions):
+ *   /h5md                              attrs version = [1,1]; groups author (attr name),
+ *                                      creator (attrs name, version)
+ *   /particles/cloud/box               attrs dimension = d, boundary = ["none"] x d
+ *   /particles/cloud/position/value    [n_rec][N][d] float64, chunked, unlimited first dim
+ *   /particles/cloud/position/step     [n_rec] int64 (layer index)
+ *   /particles/cloud/position/time     [n_rec] float64 (sum of step sizes so far)
+ *   /observables/<name>/value          [n_rec] or [n_rec][width] float64
+ *   /observables/<name>/step, time     as above
+ *   /parameters                        one attribute per resolved parameter ("section.key"),
+ *                                      plus config_ini, program_version, git_revision;
+ *                                      attr status = "running" | "complete" | "failed" | "stopped"
+ *
+ * Every function taking an h5md_file* is COLLECTIVE over the communicator the file was created
+ * with, and must be called by all its ranks with the same arguments (except the per-rank particle
+ * block). This module makes no MPI calls of its own: it hands the communicator to HDF5.
+ * Errors are returned (negative) with a one-line message in err; nothing aborts.
+ */
+#ifndef RWPO_H5MD_H
+#define RWPO_H5MD_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rwpo/base/values.h"
+
+typedef struct h5md_file h5md_file; /* opaque */
+
+/**
+ * Create (truncate) the run file and write the static parts (h5md, box, parameters).
+ * @param n_global number of particles N, @param dim d
+ * @param author   user name for /h5md/author
+ * @return the handle, or NULL with the reason in err (same verdict on every rank only if the
+ *         cause is global; the caller agrees on the outcome with a reduction).
+ */
+h5md_file *h5md_create(const char *path, MPI_Comm comm, long n_global, int dim,
+                       const rwpo_param *params, int n_params, const char *config_ini,
+                       const char *author, char *err, size_t errlen);
+
+/**
+ * Say whether this rank writes the rank-0-only data (the observables and their step/time).
+ * The caller MUST call it once after h5md_create, with is_writer true on exactly one rank,
+ * typically h5md_set_writer(f, rank == 0) (the module makes no MPI calls, so it cannot ask).
+ * Until it is called h5md_write_observables fails. Local (not collective); accepts NULL.
+ */
+void h5md_set_writer(h5md_file *f, int is_writer);
+
+/**
+ * Append one recorded layer: this rank's particles are rows [offset, offset + n_local) of the
+ * global [N][d] array (x has n_local * dim doubles, row-major). Flushes the file afterwards.
+ */
+int h5md_write_positions(h5md_file *f, int64_t step, double time, long offset, long n_local,
+                         const double *x, char *err, size_t errlen);
+
+/** Append one recorded layer of observables (same set, same order, at every call). */
+int h5md_write_observables(h5md_file *f, int64_t step, double time, const rwpo_observable *obs,
+                           int n_obs, char *err, size_t errlen);
+
+/** Set /parameters attr status (e.g. "complete") and flush. */
+int h5md_set_status(h5md_file *f, const char *status, char *err, size_t errlen);
+
+/** Close and free; accepts NULL. Returns 0 or negative on error. */
+int h5md_close(h5md_file *f);
+
+/**
+ * Read rows [offset, offset + n_local) of a 2-D float dataset "path.h5:/dataset" of shape
+ * [n_global][dim] (collective). Checks the file is HDF5, the dataset exists, is 2-D, floating
+ * point, of the expected shape and finite. The finiteness check covers this rank's rows only,
+ * so only the ranks holding a non-finite value return -1 for it: agree on the outcome with a
+ * reduction.
+ * @return 0, or -1 with a one-line reason in err
+ */
+int h5md_read_matrix(const char *spec, MPI_Comm comm, long n_global, int dim, long offset,
+                     long n_local, double *x, char *err, size_t errlen);
+
+/* ---- checkpoints and restart ------------------------------------------------------------- */
+
+/** Flag of h5md_create_ex: Fletcher32 checksum filter on the position data. */
+#define H5MD_CHECKSUM 1
+
+/** h5md_create with flags (H5MD_CHECKSUM). Collective. */
+h5md_file *h5md_create_ex(const char *path, MPI_Comm comm, long n_global, int dim,
+                          const rwpo_param *params, int n_params, const char *config_ini,
+                          const char *author, int flags, char *err, size_t errlen);
+
+/** Write (replace) attributes of group `group` (absolute path; created if missing). Collective. */
+int h5md_write_attrs(h5md_file *f, const char *group, const rwpo_param *params, int n, char *err,
+                     size_t errlen);
+
+/**
+ * Reopen a run file to continue it (collective): checks it holds [*][N][d] positions, keeps the
+ * leading frames with step <= keep_step (of positions and of every observable), truncating the
+ * rest, and fails ("damaged") when fewer than min_frames frames remain or the steps are out of
+ * order or inconsistent. Writing continues after the kept frames.
+ */
+h5md_file *h5md_open_append(const char *path, MPI_Comm comm, long n_global, int dim,
+                            int64_t keep_step, long min_frames, char *err, size_t errlen);
+
+/** Number of recorded position frames in the open file. */
+long h5md_frames(const h5md_file *f);
+/** Layer (step) of the last recorded position frame, -1 when there is none. */
+long long h5md_last_step(const h5md_file *f);
+
+/**
+ * Read this rank's rows of frame `frame` (0-based record index) of the positions of a run or
+ * checkpoint file (collective; checksum errors and non-finite values fail).
+ */
+int h5md_read_frame(const char *path, MPI_Comm comm, long frame, long n_global, int dim,
+                    long offset, long n_local, double *x, char *err, size_t errlen);
+
+/** What a run or checkpoint file holds (filled by h5md_probe; free with h5md_probe_free). */
+typedef struct {
+    char *creator;          /**< "rwpo" */
+    char *status;           /**< /parameters status (may be NULL) */
+    char *config_ini;       /**< the stored resolved configuration */
+    long n_global;          /**< N */
+    int dim;                /**< d */
+    long n_rec;             /**< readable frames */
+    long long *steps;       /**< [n_rec] layer of each frame */
+    double *times;          /**< [n_rec] time of each frame */
+    int segment;            /**< 0 for an original run file, k for the k-th continuation */
+    int is_checkpoint;      /**< has /checkpoint */
+    char *ck_format;        /**< "rwpo-checkpoint" */
+    long long ck_format_version;
+    long long ck_layer;
+    double ck_time;
+    long long ck_traj_frames; /**< frames of the trajectory at the checkpoint */
+    double ck_neighbours;   /**< effective neighbours of the checkpoint's layer */
+    char *ck_hash;          /**< physics hash of the configuration (hex) */
+    char *ck_content;       /**< content hash of the particle data (hex) */
+} h5md_probe_info;
+
+/** Inspect a file (serial, one rank): fails with a reason on anything unreadable. */
+int h5md_probe(const char *path, h5md_probe_info *pi, char *err, size_t errlen);
+/** Free what h5md_probe allocated. */
+void h5md_probe_free(h5md_probe_info *pi);
+
+/**
+ * Print a summary of a run file (layers recorded, N, d, status, parameters, last observables)
+ * to `out`. Serial: call on one rank. @return 0, or -1 with reason in err.
+ */
+int h5md_info(const char *path, FILE *out, char *err, size_t errlen);
+
+/* ---- inputs of the inverse problems and the posterior summary (issue 5) ------------------ */
+
+/**
+ * Shape of the dataset "path.h5:/dataset" (serial: any rank may call it; opens read-only).
+ * @param ndims 1 or 2; dims[0], dims[1] (dims[1] = 1 for a vector)
+ * @return 0, or -1 with a one-line reason (no file, not HDF5, no dataset, not numeric, > 2-D)
+ */
+int h5md_dataset_shape(const char *spec, int *ndims, long dims[2], char *err, size_t errlen);
+
+/**
+ * Read a whole vector dataset "path.h5:/dataset" of n entries (1-D, or 2-D with one dimension 1)
+ * into out (serial: every rank that needs it reads it). Checks length and finiteness (the message
+ * names the entry). @return 0, or -1 with a one-line reason.
+ */
+int h5md_read_vector(const char *spec, long n, double *out, char *err, size_t errlen);
+
+/**
+ * Write a 1-D [dims[0]] or 2-D [dims[0]][dims[1]] float64 dataset at the absolute path `name`
+ * (e.g. "/posterior/mean"; groups are created; an existing dataset is replaced), with an optional
+ * string attribute "description". Collective: every rank calls it with the same name and dims;
+ * only the writer rank's data are written. Flushes. @return 0, or -1 with reason in err.
+ */
+int h5md_write_dataset(h5md_file *f, const char *name, int rank, const long *dims,
+                       const double *data, const char *description, char *err, size_t errlen);
+
+/**
+ * Print the compact posterior table (coordinates 1..8 and the last 3 when d > 12): mean, std,
+ * q2.5%, q97.5% and, when given (non-NULL), the truth and a reference column. Serial.
+ */
+void h5md_print_posterior(FILE *out, long d, const double *mean, const double *std,
+                          const double *lower, const double *upper, const double *truth,
+                          const double *reference, const char *reference_name);
+
+/**
+ * Print the posterior summary stored in a run file (/posterior, with /problem/x_true and
+ * /problem/exact_mean or /problem/map when present). Prints nothing and returns 0 when the file
+ * has no /posterior (a run that did not finish). Serial: call on one rank (rwpo info).
+ * @return 0, or -1 if the file cannot be opened as HDF5
+ */
+int h5md_info_posterior(const char *path, FILE *out);
+
+#endif /* RWPO_H5MD_H */

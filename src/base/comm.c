@@ -1,0 +1,170 @@
+/**
+ * @file comm.c
+ * @brief MPI wrappers (see comm.h). With ring.c, the only file that calls MPI.
+ */
+#include "rwpo/base/comm.h"
+
+#include "rwpo/base/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int g_rank = 0;
+static int g_size = 1;
+
+void comm_init(int *argc, char ***argv)
+{
+    int flag = 0;
+    MPI_Initialized(&flag);
+    if (!flag)
+        MPI_Init(argc, argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+}
+
+void comm_finalize(void)
+{
+    int flag = 0;
+    MPI_Finalized(&flag);
+    if (!flag)
+        MPI_Finalize();
+}
+
+MPI_Comm comm_world(void) { return MPI_COMM_WORLD; }
+int comm_rank(void) { return g_rank; }
+int comm_size(void) { return g_size; }
+double comm_wtime(void) { return MPI_Wtime(); }
+
+void comm_sum_double(double *v, int n)
+{
+    MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+}
+
+void comm_max_double(double *v, int n)
+{
+    MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+}
+
+void comm_min_double(double *v, int n)
+{
+    MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+}
+
+void comm_sum_long(long *v, int n)
+{
+    MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+}
+
+void comm_max_int(int *v, int n)
+{
+    MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+}
+
+void comm_sum_u64(unsigned long long *v, int n)
+{
+    MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UNSIGNED_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+}
+
+void comm_reduce_sum_double_root(double *v, int n)
+{
+    if (g_rank == 0)
+        MPI_Reduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+    else
+        MPI_Reduce(v, NULL, n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+}
+
+int comm_agree_max(int status)
+{
+    MPI_Allreduce(MPI_IN_PLACE, &status, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return status;
+}
+
+int comm_agree_failure(int failed, const char *msg)
+{
+    const int P = g_size, me = g_rank;
+    int lowest = comm_agree_max(failed ? P - me : 0);
+    if (lowest == 0)
+        return 0;
+    if (failed && P - me == lowest)
+        log_error_any("%s", msg);
+    return 1;
+}
+
+void comm_bcast_bytes(void *buf, size_t n)
+{
+    /* Chunk so counts fit in an int. */
+    char *p = buf;
+    while (n > 0) {
+        int c = n > (size_t)1 << 30 ? 1 << 30 : (int)n;
+        MPI_Bcast(p, c, MPI_BYTE, 0, MPI_COMM_WORLD);
+        p += c;
+        n -= (size_t)c;
+    }
+}
+
+char *comm_bcast_string(const char *s)
+{
+    long len = g_rank == 0 ? (long)(s ? strlen(s) : 0) : 0;
+    MPI_Bcast(&len, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    char *out = malloc((size_t)len + 1);
+    if (!out)
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    if (g_rank == 0 && len > 0)
+        memcpy(out, s, (size_t)len);
+    out[len] = '\0';
+    if (len > 0)
+        comm_bcast_bytes(out, (size_t)len);
+    return out;
+}
+
+void comm_barrier(void) { MPI_Barrier(MPI_COMM_WORLD); }
+
+_Noreturn void comm_abort(int code)
+{
+    MPI_Abort(MPI_COMM_WORLD, code);
+    exit(code); /* not reached */
+}
+
+/* ---- communicator-explicit helpers (linear algebra, problem setup; issue 5) ---------------- */
+
+int comm_size_of(MPI_Comm comm)
+{
+    int n = 1;
+    MPI_Comm_size(comm, &n);
+    return n;
+}
+
+int comm_rank_of(MPI_Comm comm)
+{
+    int r = 0;
+    MPI_Comm_rank(comm, &r);
+    return r;
+}
+
+void comm_sum_double_on(MPI_Comm comm, double *v, long n)
+{
+    /* chunk so counts fit in an int */
+    while (n > 0) {
+        int c = n > (1L << 30) ? 1 << 30 : (int)n;
+        MPI_Allreduce(MPI_IN_PLACE, v, c, MPI_DOUBLE, MPI_SUM, comm);
+        v += c;
+        n -= c;
+    }
+}
+
+int comm_agree_error(MPI_Comm comm, int failed, char *msg, size_t len)
+{
+    int P = 1, me = 0;
+    MPI_Comm_size(comm, &P);
+    MPI_Comm_rank(comm, &me);
+    int root = failed ? me : P;
+    MPI_Allreduce(MPI_IN_PLACE, &root, 1, MPI_INT, MPI_MIN, comm);
+    if (root == P)
+        return 0;
+    if (msg && len > 0) {
+        msg[len - 1] = '\0';
+        MPI_Bcast(msg, (int)(len < (size_t)1 << 30 ? len : (size_t)1 << 30), MPI_CHAR, root,
+                  comm);
+    }
+    return 1;
+}

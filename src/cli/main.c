@@ -1,0 +1,517 @@
+/**
+ * @file main.c
+ * @brief rwpo: the table of contents. Prolog (MPI, configuration, run object), the layer loop
+ *        (one call per layer, periodic output, progress), epilog (report, destroy).
+ *
+ * Exit status: 0 done; 1 bad usage, configuration or input (nothing was started); 2 failure
+ * while running; 3 stopped early on request (reserved for the checkpoint/restart work).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rwpo_build.h"
+
+#include "rwpo/base/comm.h"
+#include "rwpo/base/config.h"
+#include "rwpo/base/log.h"
+#include "rwpo/base/signals.h"
+#include "rwpo/base/timers.h"
+#include "rwpo/cli/bench.h"
+#include "rwpo/cli/summary.h"
+#include "rwpo/cli/sweep.h"
+#include "rwpo/io/h5md.h"
+#include "rwpo/run/ckpt.h"
+#include "rwpo/run/sim.h"
+
+#define MAX_SETS 256
+#define MAX_OPERANDS 65536
+
+static const char usage[] =
+    "usage: rwpo run CONFIG.ini [--set section.key=value ...] [--restart FILE[:LAYER]|auto]\n"
+    "                [--allow-physics-change] [--sweep-index K|env]\n"
+    "       rwpo check CONFIG.ini [--set section.key=value ...] [--sweep-index K|env]\n"
+    "       rwpo info FILE.h5\n"
+    "       rwpo sweep CONFIG.ini [--set ...] --count | --list\n"
+    "       rwpo summarize [FILES_OR_DIRS...] [--csv OUT] [--missing CONFIG.ini [--set ...]]\n"
+    "       rwpo --help | --version | --keys\n";
+
+static const char help[] =
+    "rwpo: sparse transformer of regularized Wasserstein proximal (RWPO) layers with an L1 prior,\n"
+    "as an MPI-distributed particle sampler of pi(x) ~ exp(-beta (f(x) + lambda |x|_1)).\n\n"
+    "  run    run the layers of CONFIG and write the H5MD run file ([run] output)\n"
+    "  check  validate CONFIG and print the fully resolved configuration\n"
+    "  info   summarise a run file: layers, N, d, parameters, status, last observables\n"
+    "  sweep  validate the [sweep] of CONFIG: --count prints the number of points, --list\n"
+    "         each point's index, parameters and output file\n"
+    "  summarize  one CSV row per run (parameters, status, layers done, final observables);\n"
+    "         --missing CONFIG: rows per sweep point, and print the indices not complete\n"
+    "  --sweep-index K|env      run (check) point K of the [sweep]; env: SLURM_ARRAY_TASK_ID\n"
+    "  --set section.key=value  override a key (repeatable; applied after the file)\n"
+    "  --restart FILE[:LAYER]   continue from a checkpoint, or a recorded layer of a run file\n"
+    "                           (its last one without :LAYER); 'auto': the latest valid\n"
+    "                           checkpoint of [run] output if there is one, else start fresh\n"
+    "  --allow-physics-change   restart even if beta, lambda, h, the problem, ... differ\n"
+    "  --keys print the table of configuration keys (Markdown)\n\n"
+    "Exit status: 0 done, 1 bad usage/configuration/input, 2 failure while running,\n"
+    "3 stopped early on request.\n";
+
+typedef struct {
+    const char *command;
+    const char *file;
+    char *sets[MAX_SETS];
+    int n_sets;
+    const char *restart; /**< --restart FILE[:LAYER] | auto */
+    int allow_physics;   /**< --allow-physics-change */
+    const char *sweep_index; /**< --sweep-index K | env */
+    int count, list;     /**< sweep --count, --list */
+    const char *csv;     /**< summarize --csv OUT */
+    const char *missing; /**< summarize --missing CONFIG */
+    char **operands;     /**< summarize: the files and directories (file = operands[0]) */
+    int n_operands;
+} cli;
+
+/* The value of "--opt VALUE" or "--opt=VALUE" at argv[*i] (advancing *i), or NULL. */
+static const char *opt_value(int argc, char **argv, int *i, const char *opt)
+{
+    const char *a = argv[*i];
+    size_t l = strlen(opt);
+    if (strncmp(a, opt, l) != 0 || (a[l] != '\0' && a[l] != '='))
+        return NULL;
+    if (a[l] == '=')
+        return a + l + 1;
+    return *i + 1 < argc ? argv[++*i] : "";
+}
+
+/* Which options each command takes (one flag per option: set, restart, physics, sweep-index,
+ * count/list, csv, missing). */
+static int cli_options_ok(const cli *c)
+{
+    static const struct {
+        const char *command, *allowed;
+        int set, restart, index, countlist, summarize;
+    } rules[] = {
+        {"run", "--set, --restart, --allow-physics-change, --sweep-index", 1, 1, 1, 0, 0},
+        {"check", "--set, --sweep-index", 1, 0, 1, 0, 0},
+        {"info", "none", 0, 0, 0, 0, 0},
+        {"sweep", "--set, --count, --list", 1, 0, 0, 1, 0},
+        {"summarize", "--csv, --missing, --set (with --missing)", 1, 0, 0, 0, 1},
+    };
+    for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
+        if (strcmp(c->command, rules[r].command) != 0)
+            continue;
+        if ((c->n_sets && !rules[r].set) || ((c->restart || c->allow_physics) &&
+            !rules[r].restart) || (c->sweep_index && !rules[r].index) ||
+            ((c->count || c->list) && !rules[r].countlist) ||
+            ((c->csv || c->missing) && !rules[r].summarize)) {
+            log_error("'%s' takes these options: %s (see rwpo --help)", c->command,
+                      rules[r].allowed);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Parse the command line (every rank sees the same argv). 0, or 1 with a message. */
+static int parse_cli(int argc, char **argv, cli *c)
+{
+    memset(c, 0, sizeof *c);
+    static char *operands[MAX_OPERANDS];
+    c->operands = operands;
+    if (argc < 2) {
+        log_error("no command given (see rwpo --help)");
+        return 1;
+    }
+    c->command = argv[1];
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (strcmp(a, "--set") == 0 || strncmp(a, "--set=", 6) == 0) {
+            v = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v) {
+                log_error("--set needs section.key=value");
+                return 1;
+            }
+            if (c->n_sets == MAX_SETS) {
+                log_error("too many --set options (at most %d)", MAX_SETS);
+                return 1;
+            }
+            c->sets[c->n_sets++] = (char *)v;
+        } else if (strcmp(a, "--restart") == 0 || strncmp(a, "--restart=", 10) == 0) {
+            v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || !v[0]) {
+                log_error("--restart needs FILE[:LAYER] or auto");
+                return 1;
+            }
+            c->restart = v;
+        } else if (strcmp(a, "--allow-physics-change") == 0) {
+            c->allow_physics = 1;
+        } else if ((v = opt_value(argc, argv, &i, "--sweep-index"))) {
+            if (!*v) {
+                log_error("--sweep-index needs K (an integer >= 0) or env");
+                return 1;
+            }
+            c->sweep_index = v;
+        } else if ((v = opt_value(argc, argv, &i, "--csv")) ||
+                   (v = opt_value(argc, argv, &i, "--missing"))) {
+            const int is_csv = strncmp(a, "--csv", 5) == 0;
+            if (!*v) {
+                log_error("%s needs a file name", is_csv ? "--csv" : "--missing");
+                return 1;
+            }
+            *(is_csv ? &c->csv : &c->missing) = v;
+        } else if (strcmp(a, "--count") == 0 || strcmp(a, "--list") == 0) {
+            *(a[2] == 'c' ? &c->count : &c->list) = 1;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            log_error("unknown option '%s' (allowed: --set section.key=value, --restart "
+                      "FILE[:LAYER]|auto, --allow-physics-change, --sweep-index K|env, "
+                      "--count, --list, --csv OUT, --missing CONFIG; see rwpo --help)", a);
+            return 1;
+        } else if (c->n_operands < MAX_OPERANDS) {
+            c->operands[c->n_operands++] = (char *)a;
+        } else {
+            log_error("more than %d files: give their directory instead", MAX_OPERANDS);
+            return 1;
+        }
+    }
+    const int summarize = strcmp(c->command, "summarize") == 0;
+    if (c->n_operands == 0 && !(summarize && c->missing)) { /* a sweep names its own files */
+        log_error("'%s' needs a file argument (see rwpo --help)", c->command);
+        return 1;
+    }
+    c->file = c->n_operands ? c->operands[0] : c->missing;
+    if (c->n_operands > 1 && !summarize) {
+        log_error("unexpected argument '%s' (see rwpo --help)", c->operands[1]);
+        return 1;
+    }
+    return cli_options_ok(c);
+}
+
+/* Rank 0 loads and validates (the sweep point's configuration with --sweep-index); the verdict
+ * and the struct are broadcast. 0 or 1. */
+static int load_config(const cli *c, rwpo_config *cfg, long *point)
+{
+    char err[CONFIG_ERR] = "";
+    int rc = 0;
+    if (comm_rank() == 0)
+        rc = sweep_config_load(c->file, c->sets, c->n_sets, c->sweep_index, cfg, point, err,
+                               sizeof err) == 0 ? 0 : 1;
+    comm_bcast_bytes(&rc, sizeof rc);
+    if (rc != 0) {
+        log_error("%s", err);
+        return 1;
+    }
+    comm_bcast_bytes(cfg, sizeof *cfg);
+    comm_bcast_bytes(point, sizeof *point);
+    return 0;
+}
+
+static void progress(const sim *s, double t_start, double *t_last_print, long first)
+{
+    const double now = comm_wtime();
+    const long k = s->layer, L = s->cfg.layers;
+    if (k != L && now - *t_last_print < s->cfg.progress)
+        return;
+    *t_last_print = now;
+    double per = timer_seconds(TIMER_layer) / (double)(k - first);
+    double eta = per * (double)(L - k);
+    double pairs = (double)s->cfg.n * (double)s->cfg.n / per;
+    double v;
+    const char *name = observables_headline(s->obs, &v);
+    log_info("layer %ld/%ld  %.4g s/layer  ETA %.1f s  %.3g pairs/s  neighbours %.3g  "
+             "%s = %.6g (layer %ld)  %.1f s", k, L, per, eta, pairs, s->neighbours, name, v,
+             s->last_recorded, now - t_start);
+    /* under SLURM: say (once) when the run will not finish within the job's time limit */
+    static int warned;
+    const double left = sweep_job_seconds_left();
+    if (!warned && left >= 0 && k < L && eta > left) {
+        warned = 1;
+        log_warn("ETA %.0f s exceeds the job's remaining time (%.0f s, SLURM_JOB_END_TIME): "
+                 "the run will stop at the time limit; continue it with --restart auto", eta,
+                 left);
+    }
+}
+
+/* Why the run stops early (agreed by all ranks with one reduction per layer), 0 if it goes on. */
+enum { STOP_SIGNAL = 0, STOP_WALL_TIME = 1, STOP_FILE = 2, N_STOP = 3 };
+
+static int stop_requested(const sim *s, double t_program, double worst_layer, int *why)
+{
+    int v[N_STOP] = {signals_pending() != 0, 0, 0};
+    if (s->cfg.wall_time > 0) {
+        /* the next layer (with its output) and a checkpoint must fit in the budget */
+        double need = 1.25 * worst_layer + 2.0 * ckpt_last_seconds() + 0.5;
+        v[STOP_WALL_TIME] = comm_wtime() - t_program + need > s->cfg.wall_time;
+    }
+    if (s->rank == 0 && s->cfg.stop_file[0] && access(s->cfg.stop_file, F_OK) == 0)
+        v[STOP_FILE] = 1;
+    comm_max_int(v, N_STOP);
+    for (int i = 0; i < N_STOP; i++)
+        if (v[i]) {
+            *why = i;
+            return 1;
+        }
+    return 0;
+}
+
+static void report_final(const sim *s)
+{
+    for (int i = 0; i < s->obs->n_obs; i++) {
+        const rwpo_observable *o = &s->obs->obs[i];
+        if (o->width == 1)
+            log_info("final %s = %.6g", o->name, o->value[0]);
+        else if (o->width == 2)
+            log_info("final %s = %.6g %.6g", o->name, o->value[0], o->value[1]);
+    }
+}
+
+static int cmd_run(const cli *c, double t_program)
+{
+    /* prolog: configuration, run object, initial cloud or restart */
+    rwpo_config cfg;
+    long point;
+    if (load_config(c, &cfg, &point) != 0)
+        return 1;
+    if (point >= 0)
+        log_info("sweep point %ld of %s", point, c->file);
+    signals_install();
+    timer_reset();
+    timer_start(TIMER_total);
+    timer_start(TIMER_setup);
+    int code = 0;
+    sim *s = sim_create(&cfg, c->restart == NULL, &code);
+    if (!s)
+        return code;
+    if (c->restart) {
+        int r = ckpt_restart(s, c->restart, c->allow_physics);
+        if (r == CKPT_BAD || r == CKPT_DONE) {
+            sim_destroy(s);
+            return r == CKPT_DONE ? 0 : 1;
+        }
+        if (r == CKPT_NONE) { /* auto with nothing to restart from: a fresh run */
+            sim_destroy(s);
+            if (!(s = sim_create(&cfg, 1, &code)))
+                return code;
+        }
+    }
+    log_info("rwpo %s (%s): N = %ld, d = %ld, %d rank(s), layers %ld..%ld, problem %s, weights "
+             "%s, normaliser %s -> %s", RWPO_VERSION, RWPO_GIT_REVISION, cfg.n, cfg.dim,
+             comm_size(), s->layer, cfg.layers, problem_name(cfg.problem),
+             cfg.weights == WEIGHTS_JOINT ? "joint" : "coordinatewise",
+             cfg.normaliser == NORMALISER_MOREAU ? "moreau" : "exact", cfg.output);
+    if (s->layer == 0 || s->record_restart_frame)
+        code = sim_record(s);
+    else
+        sim_observe(s);
+    timer_stop(TIMER_setup);
+
+    /* the loop: one layer, its output, the stop decision, periodic checkpoints */
+    const double t0 = comm_wtime();
+    double t_print = t0, worst_layer = 0.0;
+    const long first = s->layer;
+    int stopped = 0, why = 0;
+    while (code == 0 && s->layer < cfg.layers) {
+        const double tl = comm_wtime();
+        code = sim_layer(s);
+        if (code == 0 && sim_is_recorded(s, s->layer) && (code = sim_record(s)) != 0) {
+            /* the trajectory could not be written but the state is good: checkpoint it */
+            if (ckpt_write(s) == 0)
+                log_info("layer %ld: checkpoint written despite the output failure", s->layer);
+        }
+        if (code != 0)
+            break;
+        worst_layer = fmax(worst_layer, comm_wtime() - tl);
+        progress(s, t0, &t_print, first);
+        stopped = s->layer < cfg.layers && stop_requested(s, t_program, worst_layer, &why);
+        if (stopped || (cfg.checkpoint_every > 0 && s->layer % cfg.checkpoint_every == 0 &&
+                        s->layer < cfg.layers)) {
+            timer_start(TIMER_output);
+            if (ckpt_write(s) != 0)
+                code = 2;
+            timer_stop(TIMER_output);
+        }
+        if (stopped)
+            break;
+    }
+    /* epilog: posterior summaries of a finished run, status, report */
+    if (code == 0 && !stopped)
+        code = sim_posterior_summary(s);
+    char err[1024];
+    const char *status = code != 0 ? "failed" : stopped ? "stopped" : "complete";
+    if (s->out && h5md_set_status(s->out, status, err, sizeof err) != 0 && code == 0) {
+        log_error("%s", err);
+        code = 2;
+    }
+    timer_stop(TIMER_total);
+    if (code == 0 && stopped) {
+        static const char *const reasons[N_STOP] = {"a signal", "the wall-time budget",
+                                                    "the stop file"};
+        char ck[CONFIG_STR + 16];
+        ckpt_paths(cfg.output, ck, NULL, NULL, sizeof ck);
+        if (why == STOP_FILE && s->rank == 0)
+            unlink(cfg.stop_file);
+        char idx[48] = "";
+        if (point >= 0)
+            snprintf(idx, sizeof idx, " --sweep-index %ld", point);
+        log_info("stopped by %s after layer %ld of %ld; checkpoint %s; continue with: rwpo run "
+                 "%s%s --restart %s", reasons[why], s->layer, cfg.layers, ck, c->file, idx, ck);
+        code = 3;
+    } else if (code == 0) {
+        report_final(s);
+        log_info("wrote %s (%ld layers, N = %ld, d = %ld)",
+                 s->segment ? "the new segment" : cfg.output, s->layer, cfg.n, cfg.dim);
+    }
+    timer_report(stdout);
+    sim_destroy(s);
+    return code;
+}
+
+static int cmd_check(const cli *c)
+{
+    rwpo_config cfg;
+    long point;
+    if (load_config(c, &cfg, &point) != 0)
+        return 1;
+    if (comm_rank() == 0) {
+        printf("; rwpo %s: resolved configuration of %s", RWPO_VERSION, c->file);
+        if (point >= 0)
+            printf(", sweep point %ld", point);
+        printf(" (defaults included)\n");
+        config_print(&cfg, stdout);
+    }
+    return 0;
+}
+
+/* The continuation segments next to a run file (STEM.segK.h5) and the last complete layer. */
+static void info_segments(const char *path)
+{
+    char stem[CONFIG_STR], seg[CONFIG_STR + 32], err[512];
+    snprintf(stem, sizeof stem, "%s", path);
+    size_t l = strlen(stem);
+    if (l > 3 && strcmp(stem + l - 3, ".h5") == 0)
+        stem[l - 3] = '\0';
+    h5md_probe_info pi;
+    long long last = -1;
+    if (h5md_probe(path, &pi, err, sizeof err) == 0) {
+        last = pi.n_rec ? pi.steps[pi.n_rec - 1] : -1;
+        h5md_probe_free(&pi);
+    }
+    for (int k = 1; k < 10000; k++) {
+        snprintf(seg, sizeof seg, "%s.seg%d.h5", stem, k);
+        if (access(seg, F_OK) != 0)
+            break;
+        if (h5md_probe(seg, &pi, err, sizeof err) != 0) {
+            printf("segment %d:    %s (unreadable: %s)\n", k, seg, err);
+            continue;
+        }
+        if (pi.n_rec > 0) {
+            printf("segment %d:    %s, layers %lld..%lld, status %s\n", k, seg, pi.steps[0],
+                   pi.steps[pi.n_rec - 1], pi.status ? pi.status : "?");
+            if (pi.steps[pi.n_rec - 1] > last)
+                last = pi.steps[pi.n_rec - 1];
+        }
+        h5md_probe_free(&pi);
+    }
+    if (last >= 0)
+        printf("last complete layer: %lld\n", last);
+}
+
+static int cmd_info(const cli *c)
+{
+    int rc = 0;
+    char err[1024] = "";
+    if (comm_rank() == 0) {
+        rc = h5md_info(c->file, stdout, err, sizeof err) == 0 ? 0 : 1;
+        if (rc == 0) {
+            h5md_info_posterior(c->file, stdout);
+            info_segments(c->file);
+        }
+    }
+    comm_bcast_bytes(&rc, sizeof rc);
+    if (rc)
+        log_error("%s", err);
+    return rc;
+}
+
+/* rwpo sweep CONFIG --count | --list: validate every point (rank 0), then print. */
+static int cmd_sweep(const cli *c)
+{
+    char err[CONFIG_ERR] = "";
+    int rc = 0;
+    if (comm_rank() == 0) {
+        sweep_plan *p = sweep_plan_load(c->file, c->sets, c->n_sets, err, sizeof err);
+        if (p && sweep_count(p) == 0)
+            snprintf(err, sizeof err, "%s has no [sweep] section (allowed: [sweep] with "
+                     "section.key = v1, v2, ...)", c->file);
+        const int list = c->list || !c->count; /* --list is the default */
+        rc = !p || sweep_count(p) == 0 ||
+             sweep_check(p, c->file, c->sets, c->n_sets, list ? stdout : NULL, err,
+                         sizeof err) != 0;
+        if (rc == 0 && !list)
+            printf("%ld\n", sweep_count(p));
+        sweep_plan_destroy(p);
+    }
+    comm_bcast_bytes(&rc, sizeof rc);
+    if (rc)
+        log_error("%s", err);
+    return rc;
+}
+
+/* rwpo summarize FILES_OR_DIRS [--csv OUT] [--missing CONFIG]: serial, on rank 0. */
+static int cmd_summarize(const cli *c)
+{
+    char err[CONFIG_ERR] = "";
+    int rc = 0;
+    if (comm_rank() == 0) {
+        const summary_request req = {c->operands, c->n_operands, c->csv, c->missing, c->sets,
+                                     c->n_sets};
+        rc = summary_write(&req, err, sizeof err) != 0;
+    }
+    comm_bcast_bytes(&rc, sizeof rc);
+    if (rc)
+        log_error("%s", err);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    comm_init(&argc, &argv);
+    signals_install(); /* early: a stop request during setup must not kill the rank */
+    const double t_program = comm_wtime();
+    int code = 1;
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        if (comm_rank() == 0)
+            printf("%s\n%s", usage, help);
+        code = 0;
+    } else if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        if (comm_rank() == 0)
+            printf("rwpo %s (%s)\n", RWPO_VERSION, RWPO_GIT_REVISION);
+        code = 0;
+    } else if (argc >= 2 && strcmp(argv[1], "bench") == 0) {
+        code = bench_main(argc - 1, argv + 1);
+    } else if (argc >= 2 && strcmp(argv[1], "--keys") == 0) {
+        if (comm_rank() == 0)
+            config_print_reference(stdout);
+        code = 0;
+    } else {
+        cli c;
+        if (parse_cli(argc, argv, &c) == 0) {
+            if (strcmp(c.command, "run") == 0)
+                code = cmd_run(&c, t_program);
+            else if (strcmp(c.command, "check") == 0)
+                code = cmd_check(&c);
+            else if (strcmp(c.command, "info") == 0)
+                code = cmd_info(&c);
+            else if (strcmp(c.command, "sweep") == 0)
+                code = cmd_sweep(&c);
+            else if (strcmp(c.command, "summarize") == 0)
+                code = cmd_summarize(&c);
+            else
+                log_error("unknown command '%s' (allowed: run, check, info, sweep, summarize; "
+                          "see rwpo --help)", c.command);
+        }
+    }
+    comm_finalize();
+    return code;
+}

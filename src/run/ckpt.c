@@ -1,0 +1,493 @@
+/**
+ * @file ckpt.c
+ * @brief Checkpoint writing (temporary file, fsync, rotation) and restart (see ckpt.h).
+ *
+ * HDF5 goes through h5md.c, agreement through comm.c; the file-system steps that make a
+ * checkpoint durable (fsync of the file and of its directory, the two renames) are done by rank 0
+ * and their verdict broadcast.
+ */
+#include "rwpo/run/ckpt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rwpo_build.h"
+
+#include "rwpo/base/comm.h"
+#include "rwpo/base/log.h"
+#include "rwpo/io/h5md.h"
+
+static double g_last_seconds = 0.0;
+
+double ckpt_last_seconds(void) { return g_last_seconds; }
+
+/* STEM of an output path: without a trailing ".h5". */
+static void stem_of(const char *output, char *stem, size_t n)
+{
+    snprintf(stem, n, "%s", output);
+    size_t l = strlen(stem);
+    if (l > 3 && strcmp(stem + l - 3, ".h5") == 0)
+        stem[l - 3] = '\0';
+}
+
+void ckpt_paths(const char *output, char *latest, char *prev, char *tmp, size_t n)
+{
+    char stem[CONFIG_STR];
+    stem_of(output, stem, sizeof stem);
+    if (latest)
+        snprintf(latest, n, "%s.ckpt.h5", stem);
+    if (prev)
+        snprintf(prev, n, "%s.ckpt.prev.h5", stem);
+    if (tmp)
+        snprintf(tmp, n, "%s.ckpt.tmp.h5", stem);
+}
+
+/* Order-independent hash of the particle data: sum over rows of FNV-1a(row id, row bytes). */
+static unsigned long long content_hash(const particles *p)
+{
+    unsigned long long sum = 0;
+    for (long i = 0; i < p->n_local; i++) {
+        unsigned long long h = 1469598103934665603ULL;
+        unsigned long long id = (unsigned long long)(p->offset + i);
+        const unsigned char *b = (const unsigned char *)&id;
+        for (size_t j = 0; j < sizeof id; j++)
+            h = (h ^ b[j]) * 1099511628211ULL;
+        b = (const unsigned char *)(p->x + i * p->dim);
+        for (size_t j = 0; j < (size_t)p->dim * sizeof(double); j++)
+            h = (h ^ b[j]) * 1099511628211ULL;
+        sum += h;
+    }
+    comm_sum_u64(&sum, 1);
+    return sum;
+}
+
+/* fsync a file or directory by path; 0 or -1 (errno set). */
+static int fsync_path(const char *path, int dir)
+{
+    int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+int ckpt_write(sim *s)
+{
+    const double t0 = comm_wtime();
+    char latest[CONFIG_STR + 16], prev[CONFIG_STR + 16], tmp[CONFIG_STR + 16];
+    char err[4096] = "", msg[4400];
+    ckpt_paths(s->cfg.output, latest, prev, tmp, sizeof latest);
+    const unsigned long long chash = content_hash(s->p);
+
+    int space = s->rank == 0
+                    ? sim_check_space(tmp, 1.2 * (double)s->cfg.n * (double)s->cfg.dim * 8.0 +
+                                               512.0 * 1024.0, err, sizeof err)
+                    : 0;
+    snprintf(msg, sizeof msg, "layer %ld: checkpoint not written: %s", s->layer, err);
+    if (comm_agree_failure(space != 0, msg))
+        return -1;
+    h5md_file *f = sim_create_file(s, tmp, H5MD_CHECKSUM, err, sizeof err);
+    int rc = f ? 0 : -1;
+    if (rc == 0)
+        rc = h5md_write_positions(f, s->layer, s->time, s->p->offset, s->p->n_local, s->p->x,
+                                  err, sizeof err);
+    char hash_hex[32], content_hex[32];
+    snprintf(hash_hex, sizeof hash_hex, "%016llx", config_physics_hash(&s->cfg));
+    snprintf(content_hex, sizeof content_hex, "%016llx", chash);
+    const rwpo_param attrs[] = {
+        {.name = "format", .type = 's', .s = CKPT_FORMAT},
+        {.name = "format_version", .type = 'i', .i = CKPT_FORMAT_VERSION},
+        {.name = "layer", .type = 'i', .i = s->layer},
+        {.name = "time", .type = 'd', .d = s->time},
+        {.name = "trajectory_frames", .type = 'i', .i = s->out ? h5md_frames(s->out) : -1},
+        {.name = "config_hash", .type = 's', .s = hash_hex},
+        {.name = "content_hash", .type = 's', .s = content_hex},
+        {.name = "ranks", .type = 'i', .i = s->n_ranks},
+        {.name = "neighbours", .type = 'd', .d = s->neighbours},
+        {.name = "program_version", .type = 's', .s = RWPO_VERSION " " RWPO_GIT_REVISION},
+    };
+    /* every rank takes part in the collective calls of an open file, even after an error */
+    if (f) {
+        if (h5md_write_attrs(f, "/checkpoint", attrs, (int)(sizeof attrs / sizeof *attrs),
+                             rc == 0 ? err : msg, sizeof err) != 0)
+            rc = -1;
+        if (h5md_set_status(f, "checkpoint", rc == 0 ? err : msg, sizeof err) != 0)
+            rc = -1;
+        if (h5md_close(f) != 0 && rc == 0) {
+            snprintf(err, sizeof err, "%s: cannot close", tmp);
+            rc = -1;
+        }
+    }
+    snprintf(msg, sizeof msg, "layer %ld: checkpoint not written: %s", s->layer, err);
+    if (comm_agree_failure(rc != 0, msg)) {
+        if (s->rank == 0)
+            unlink(tmp);
+        return -1;
+    }
+    /* durable, then atomically visible: fsync, rotate, fsync the directory */
+    int fs_rc = 0;
+    if (s->rank == 0) {
+        char dir[CONFIG_STR + 16];
+        snprintf(dir, sizeof dir, "%s", tmp);
+        const char *d = dirname(dir);
+        struct stat sb;
+        if (fsync_path(tmp, 0) != 0) {
+            snprintf(err, sizeof err, "fsync %s: %s", tmp, strerror(errno));
+            fs_rc = -1;
+        } else if (stat(latest, &sb) == 0 && rename(latest, prev) != 0) {
+            snprintf(err, sizeof err, "rename %s -> %s: %s", latest, prev, strerror(errno));
+            fs_rc = -1;
+        } else if (rename(tmp, latest) != 0) {
+            snprintf(err, sizeof err, "rename %s -> %s: %s", tmp, latest, strerror(errno));
+            fs_rc = -1;
+        } else if (fsync_path(d, 1) != 0) {
+            snprintf(err, sizeof err, "fsync directory %s: %s", d, strerror(errno));
+            fs_rc = -1;
+        }
+        if (fs_rc != 0)
+            unlink(tmp);
+    }
+    snprintf(msg, sizeof msg, "layer %ld: checkpoint not written: %s", s->layer, err);
+    if (comm_agree_failure(fs_rc != 0, msg))
+        return -1;
+    g_last_seconds = comm_wtime() - t0;
+    return 0;
+}
+
+/* ---- restart ------------------------------------------------------------------------------- */
+
+/* What rank 0 decided about one candidate, broadcast to all. */
+typedef struct {
+    int verdict; /* CKPT_OK, CKPT_BAD (refuse), -1 damaged (try the next candidate) */
+    ckpt_source src;
+    char msg[4400];
+} decision;
+
+/* Split "FILE:LAYER" (LAYER all digits) into path and layer (-1 when absent). */
+static void split_spec(const char *spec, char *path, size_t n, long *layer)
+{
+    snprintf(path, n, "%s", spec);
+    *layer = -1;
+    char *c = strrchr(path, ':');
+    if (c && c[1] != '\0' && strspn(c + 1, "0123456789") == strlen(c + 1)) {
+        *layer = strtol(c + 1, NULL, 10);
+        *c = '\0';
+    }
+}
+
+/* Rank 0: probe and validate one candidate file. */
+static decision examine(const char *path, long want_layer, const rwpo_config *cfg,
+                        int allow_physics)
+{
+    decision dc = {0};
+    h5md_probe_info pi;
+    char err[1024] = "";
+    snprintf(dc.src.path, sizeof dc.src.path, "%s", path);
+    if (h5md_probe(path, &pi, err, sizeof err) != 0) {
+        /* another program's or an unreadable file: damaged (a fallback may exist) */
+        dc.verdict = -1;
+        snprintf(dc.msg, sizeof dc.msg, "cannot restart from %s", err);
+        return dc;
+    }
+    dc.verdict = CKPT_BAD;
+    if (pi.n_global != cfg->n || pi.dim != cfg->dim) {
+        snprintf(dc.msg, sizeof dc.msg,
+                 "cannot restart from %s: it holds N = %ld, d = %d; the configuration has "
+                 "N = %ld, d = %ld", path, pi.n_global, pi.dim, cfg->n, cfg->dim);
+        goto out;
+    }
+    rwpo_config stored;
+    if (config_parse_text(path, pi.config_ini, &stored, err, sizeof err) != 0) {
+        dc.verdict = -1;
+        snprintf(dc.msg, sizeof dc.msg, "cannot restart from %s: stored configuration: %s", path,
+                 err);
+        goto out;
+    }
+    if (pi.is_checkpoint) {
+        char hash[32];
+        snprintf(hash, sizeof hash, "%016llx", config_physics_hash(&stored));
+        if (strcmp(pi.ck_format, CKPT_FORMAT) != 0) {
+            snprintf(dc.msg, sizeof dc.msg, "cannot restart from %s: format '%s' is not '%s'",
+                     path, pi.ck_format, CKPT_FORMAT);
+            goto out;
+        }
+        if (pi.ck_format_version != CKPT_FORMAT_VERSION) {
+            snprintf(dc.msg, sizeof dc.msg,
+                     "cannot restart from %s: checkpoint format version %lld (this rwpo reads "
+                     "version %d)", path, pi.ck_format_version, CKPT_FORMAT_VERSION);
+            goto out;
+        }
+        if (strcmp(hash, pi.ck_hash) != 0 || pi.n_rec != 1 || pi.steps[0] != pi.ck_layer) {
+            dc.verdict = -1;
+            snprintf(dc.msg, sizeof dc.msg,
+                     "cannot restart from %s: damaged (configuration hash or frame mismatch)",
+                     path);
+            goto out;
+        }
+        if (want_layer >= 0 && want_layer != pi.ck_layer) {
+            snprintf(dc.msg, sizeof dc.msg,
+                     "cannot restart from %s at layer %ld: the checkpoint holds layer %lld", path,
+                     want_layer, pi.ck_layer);
+            goto out;
+        }
+        dc.src.frame = 0;
+        dc.src.layer = pi.ck_layer;
+        dc.src.is_checkpoint = 1;
+        dc.src.traj_frames = pi.ck_traj_frames;
+        dc.src.neighbours = pi.ck_neighbours;
+    } else {
+        long fr = -1;
+        for (long i = 0; i < pi.n_rec; i++)
+            if (want_layer < 0 ? i == pi.n_rec - 1 : pi.steps[i] == want_layer)
+                fr = i;
+        if (fr < 0) {
+            snprintf(dc.msg, sizeof dc.msg,
+                     "cannot restart from %s: no recorded layer %ld (it holds %ld frames, "
+                     "layers %lld..%lld)", path, want_layer, pi.n_rec,
+                     pi.n_rec ? pi.steps[0] : -1, pi.n_rec ? pi.steps[pi.n_rec - 1] : -1);
+            goto out;
+        }
+        dc.src.frame = fr;
+        dc.src.layer = pi.steps[fr];
+        dc.src.is_checkpoint = 0;
+        dc.src.traj_frames = -1;
+    }
+    if (dc.src.layer > cfg->layers) {
+        snprintf(dc.msg, sizeof dc.msg,
+                 "cannot restart from %s: it is at layer %ld, beyond run.layers = %ld", path,
+                 dc.src.layer, cfg->layers);
+        goto out;
+    }
+    char diff[1500];
+    int nd = config_physics_diff(&stored, cfg, diff, sizeof diff);
+    if (nd > 0 && !allow_physics) {
+        snprintf(dc.msg, sizeof dc.msg,
+                 "cannot restart from %s: the configuration changes the physics: %s (pass "
+                 "--allow-physics-change to restart anyway)", path, diff);
+        goto out;
+    }
+    if (nd > 0)
+        log_warn("restarting from %s with physics changes: %s", path, diff);
+    dc.verdict = CKPT_OK;
+out:
+    h5md_probe_free(&pi);
+    return dc;
+}
+
+/* Read the source's particles into s (collective); for checkpoints verify the content hash. */
+static int load(sim *s, const decision *dc, char *err, size_t errlen)
+{
+    int rc = h5md_read_frame(dc->src.path, comm_world(), dc->src.frame, s->cfg.n,
+                             (int)s->cfg.dim, s->p->offset, s->p->n_local, s->p->x, err, errlen);
+    if (comm_agree_max(rc != 0)) {
+        if (rc == 0)
+            snprintf(err, errlen, "%s: unreadable particle data on another rank", dc->src.path);
+        return -1;
+    }
+    if (dc->src.is_checkpoint) {
+        /* the stored hash is re-read on rank 0 and broadcast */
+        char stored[32] = "";
+        if (s->rank == 0) {
+            h5md_probe_info pi;
+            char e2[256];
+            if (h5md_probe(dc->src.path, &pi, e2, sizeof e2) == 0) {
+                snprintf(stored, sizeof stored, "%s", pi.ck_content);
+                h5md_probe_free(&pi);
+            }
+        }
+        comm_bcast_bytes(stored, sizeof stored);
+        char now[32];
+        snprintf(now, sizeof now, "%016llx", content_hash(s->p));
+        if (strcmp(now, stored) != 0) {
+            snprintf(err, errlen, "%s: content checksum mismatch (stored %s, read %s)",
+                     dc->src.path, stored, now);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The next free segment name STEM.segK.h5. */
+static int next_segment(const char *output, char *path, size_t n)
+{
+    char stem[CONFIG_STR];
+    stem_of(output, stem, sizeof stem);
+    struct stat sb;
+    for (int k = 1; k < 10000; k++) {
+        snprintf(path, n, "%s.seg%d.h5", stem, k);
+        if (stat(path, &sb) != 0)
+            return k;
+    }
+    return -1;
+}
+
+/* Continue run.output after layer s->layer, or start a new segment (collective). */
+static int open_output(sim *s, const decision *dc, const char *spec)
+{
+    char err[4096] = "", msg[5200];
+    const rwpo_config *c = &s->cfg;
+    long min_frames = 0;
+    if (dc->src.is_checkpoint)
+        min_frames = dc->src.traj_frames;
+    else if (strcmp(dc->src.path, c->output) == 0)
+        min_frames = dc->src.frame + 1;
+    struct stat sb;
+    int exists = stat(c->output, &sb) == 0;
+    int segment = 0;
+    char path[CONFIG_STR + 32];
+    snprintf(path, sizeof path, "%s", c->output);
+    if (exists) {
+        s->out = h5md_open_append(c->output, comm_world(), c->n, (int)c->dim, s->layer,
+                                  min_frames, err, sizeof err);
+        if (comm_agree_max(s->out == NULL)) {
+            h5md_close(s->out);
+            s->out = NULL;
+            /* damaged: continue in a new segment file */
+            int k = 0;
+            if (s->rank == 0)
+                k = next_segment(c->output, path, sizeof path);
+            comm_bcast_bytes(&k, sizeof k);
+            comm_bcast_bytes(path, sizeof path);
+            if (k < 0) {
+                log_error("no free segment name next to %s", c->output);
+                return CKPT_BAD;
+            }
+            log_warn("%s cannot be continued (%s); continuing in the new segment %s",
+                     c->output, err, path);
+            segment = k;
+        } else {
+            h5md_set_writer(s->out, s->rank == 0);
+        }
+    }
+    if (!s->out) {
+        s->out = sim_create_file(s, path, 0, err, sizeof err);
+        snprintf(msg, sizeof msg, "[run] output = %s: %s", path, err);
+        if (comm_agree_failure(s->out == NULL, msg))
+            return CKPT_BAD;
+    }
+    /* provenance: which segment, what it continues, the restart history */
+    char when[64], line[CONFIG_STR * 2 + 160];
+    time_t now = time(NULL);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    snprintf(line, sizeof line, "%s: restarted at layer %ld from %s on %d rank(s)", when,
+             s->layer, spec, s->n_ranks);
+    const rwpo_param attrs[] = {
+        {.name = "restart_layer", .type = 'i', .i = s->layer},
+        {.name = "restart_source", .type = 's', .s = dc->src.path},
+        {.name = "last_restart", .type = 's', .s = line},
+        {.name = "segment", .type = 'i', .i = segment},
+        {.name = "continues", .type = 's', .s = segment ? c->output : ""},
+    };
+    int n_attrs = segment ? 5 : 4;
+    int rc = h5md_write_attrs(s->out, "/parameters", attrs, n_attrs, err, sizeof err);
+    if (rc == 0)
+        rc = h5md_set_status(s->out, "running", err, sizeof err);
+    snprintf(msg, sizeof msg, "%s: %s", path, err);
+    if (comm_agree_failure(rc != 0, msg))
+        return CKPT_BAD;
+    s->segment = segment;
+    /* a new file starts with the restart state as its first frame; a continued file gets the
+     * restart layer's frame if it is a recorded layer whose write did not happen */
+    s->record_restart_frame = h5md_frames(s->out) == 0 ||
+                              (sim_is_recorded(s, s->layer) && h5md_last_step(s->out) != s->layer);
+    log_info("restart: layer %ld from %s; writing %s%s", s->layer, dc->src.path, path,
+             segment ? " (new segment)" : "");
+    return CKPT_OK;
+}
+
+int ckpt_restart(sim *s, const char *spec, int allow_physics)
+{
+    char cand[2][CONFIG_STR + 16];
+    int n_cand = 0;
+    long want = -1;
+    const int is_auto = strcmp(spec, "auto") == 0;
+    char latest[CONFIG_STR + 16], prev[CONFIG_STR + 16];
+    ckpt_paths(s->cfg.output, latest, prev, NULL, sizeof latest);
+    if (is_auto) {
+        /* a run already complete up to run.layers has nothing to do */
+        int done = 0;
+        if (s->rank == 0) {
+            h5md_probe_info pi;
+            char e[512];
+            if (h5md_probe(s->cfg.output, &pi, e, sizeof e) == 0) {
+                done = pi.status && strcmp(pi.status, "complete") == 0 && pi.n_rec > 0 &&
+                       pi.steps[pi.n_rec - 1] >= s->cfg.layers;
+                h5md_probe_free(&pi);
+            }
+        }
+        comm_bcast_bytes(&done, sizeof done);
+        if (done) {
+            log_info("restart auto: %s is already complete (%ld layers); nothing to do",
+                     s->cfg.output, s->cfg.layers);
+            return CKPT_DONE;
+        }
+        snprintf(cand[n_cand++], sizeof cand[0], "%s", latest);
+        snprintf(cand[n_cand++], sizeof cand[0], "%s", prev);
+    } else {
+        split_spec(spec, cand[0], sizeof cand[0], &want);
+        n_cand = 1;
+        if (strcmp(cand[0], latest) == 0)
+            snprintf(cand[n_cand++], sizeof cand[1], "%s", prev);
+    }
+    int found_any = 0;
+    for (int i = 0; i < n_cand; i++) {
+        decision dc = {0};
+        int present = 1;
+        if (s->rank == 0) {
+            struct stat sb;
+            present = stat(cand[i], &sb) == 0;
+            if (present)
+                dc = examine(cand[i], i == 0 ? want : -1, &s->cfg, allow_physics);
+            else {
+                dc.verdict = -1;
+                snprintf(dc.msg, sizeof dc.msg, "cannot restart from %s: no such file", cand[i]);
+            }
+        }
+        comm_bcast_bytes(&present, sizeof present);
+        comm_bcast_bytes(&dc, sizeof dc);
+        found_any |= present;
+        if (dc.verdict == CKPT_BAD) { /* a refusal, not damage: no fallback */
+            log_error("%s", dc.msg);
+            return CKPT_BAD;
+        }
+        if (dc.verdict == CKPT_OK) {
+            char err[4096] = "";
+            if (load(s, &dc, err, sizeof err) == 0) {
+                s->layer = dc.src.layer;
+                s->neighbours = dc.src.is_checkpoint ? dc.src.neighbours : NAN;
+                double t = 0.0, h, T;
+                for (long k = 1; k <= s->layer; k++) { /* the same sum, in the same order */
+                    config_step(&s->cfg, k, &h, &T);
+                    t += h;
+                }
+                s->time = t;
+                return open_output(s, &dc, spec);
+            }
+            snprintf(dc.msg, sizeof dc.msg, "cannot restart from %s", err);
+        }
+        /* damaged, unreadable or missing: try the next candidate */
+        if (i + 1 < n_cand) {
+            if (present || !is_auto)
+                log_warn("%s; trying %s", dc.msg, cand[i + 1]);
+            continue;
+        }
+        if (is_auto && !found_any) {
+            log_info("restart auto: no checkpoint next to %s; starting from layer 0",
+                     s->cfg.output);
+            return CKPT_NONE;
+        }
+        log_error("%s", dc.msg);
+    }
+    return CKPT_BAD;
+}
