@@ -17,6 +17,7 @@
 #include "rwpo/base/comm.h"
 #include "rwpo/base/config.h"
 #include "rwpo/base/log.h"
+#include "rwpo/base/runfiles.h"
 #include "rwpo/base/signals.h"
 #include "rwpo/base/timers.h"
 #include "rwpo/cli/bench.h"
@@ -348,7 +349,7 @@ static int cmd_run(const cli *c, double t_program)
         static const char *const reasons[N_STOP] = {"a signal", "the wall-time budget",
                                                     "the stop file"};
         char ck[CONFIG_STR + 16];
-        ckpt_paths(cfg.output, ck, NULL, NULL, sizeof ck);
+        runfiles_checkpoints(cfg.output, ck, NULL, NULL, sizeof ck);
         if (why == STOP_FILE && s->rank == 0)
             unlink(cfg.stop_file);
         char idx[48] = "";

@@ -22,6 +22,7 @@
 
 #include "rwpo/base/config.h"
 #include "rwpo/base/log.h"
+#include "rwpo/base/runfiles.h"
 #include "rwpo/cli/sweep.h"
 #include "rwpo/io/h5md.h"
 #include "rwpo/run/ckpt.h"
@@ -238,7 +239,7 @@ static void read_row(row *r)
     r->layers_done = 0;
     r->layers = -1;
     r->ck_layer = -1;
-    ckpt_paths(r->file, ck, NULL, NULL, sizeof ck);
+    runfiles_checkpoints(r->file, ck, NULL, NULL, sizeof ck);
     h5md_probe_info pi;
     if (access(ck, F_OK) == 0 && h5md_probe(ck, &pi, err, sizeof err) == 0) {
         if (pi.is_checkpoint)

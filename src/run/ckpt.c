@@ -23,32 +23,12 @@
 
 #include "rwpo/base/comm.h"
 #include "rwpo/base/log.h"
+#include "rwpo/base/runfiles.h"
 #include "rwpo/io/h5md.h"
 
 static double g_last_seconds = 0.0;
 
 double ckpt_last_seconds(void) { return g_last_seconds; }
-
-/* STEM of an output path: without a trailing ".h5". */
-static void stem_of(const char *output, char *stem, size_t n)
-{
-    snprintf(stem, n, "%s", output);
-    size_t l = strlen(stem);
-    if (l > 3 && strcmp(stem + l - 3, ".h5") == 0)
-        stem[l - 3] = '\0';
-}
-
-void ckpt_paths(const char *output, char *latest, char *prev, char *tmp, size_t n)
-{
-    char stem[CONFIG_STR];
-    stem_of(output, stem, sizeof stem);
-    if (latest)
-        snprintf(latest, n, "%s.ckpt.h5", stem);
-    if (prev)
-        snprintf(prev, n, "%s.ckpt.prev.h5", stem);
-    if (tmp)
-        snprintf(tmp, n, "%s.ckpt.tmp.h5", stem);
-}
 
 /* Order-independent hash of the particle data: sum over rows of FNV-1a(row id, row bytes). */
 static unsigned long long content_hash(const particles *p)
@@ -87,7 +67,7 @@ int ckpt_write(sim *s)
     const double t0 = comm_wtime();
     char latest[CONFIG_STR + 16], prev[CONFIG_STR + 16], tmp[CONFIG_STR + 16];
     char err[4096] = "", msg[4400];
-    ckpt_paths(s->cfg.output, latest, prev, tmp, sizeof latest);
+    runfiles_checkpoints(s->cfg.output, latest, prev, tmp, sizeof latest);
     const unsigned long long chash = content_hash(s->p);
 
     int space = s->rank == 0
@@ -318,20 +298,6 @@ static int load(sim *s, const decision *dc, char *err, size_t errlen)
     return 0;
 }
 
-/* The next free segment name STEM.segK.h5. */
-static int next_segment(const char *output, char *path, size_t n)
-{
-    char stem[CONFIG_STR];
-    stem_of(output, stem, sizeof stem);
-    struct stat sb;
-    for (int k = 1; k < 10000; k++) {
-        snprintf(path, n, "%s.seg%d.h5", stem, k);
-        if (stat(path, &sb) != 0)
-            return k;
-    }
-    return -1;
-}
-
 /* Continue run.output after layer s->layer, or start a new segment (collective). */
 static int open_output(sim *s, const decision *dc, const char *spec)
 {
@@ -356,7 +322,7 @@ static int open_output(sim *s, const decision *dc, const char *spec)
             /* damaged: continue in a new segment file */
             int k = 0;
             if (s->rank == 0)
-                k = next_segment(c->output, path, sizeof path);
+                k = runfiles_next_segment(c->output, path, sizeof path);
             comm_bcast_bytes(&k, sizeof k);
             comm_bcast_bytes(path, sizeof path);
             if (k < 0) {
@@ -413,7 +379,7 @@ int ckpt_restart(sim *s, const char *spec, int allow_physics)
     long want = -1;
     const int is_auto = strcmp(spec, "auto") == 0;
     char latest[CONFIG_STR + 16], prev[CONFIG_STR + 16];
-    ckpt_paths(s->cfg.output, latest, prev, NULL, sizeof latest);
+    runfiles_checkpoints(s->cfg.output, latest, prev, NULL, sizeof latest);
     if (is_auto) {
         /* a run already complete up to run.layers has nothing to do */
         int done = 0;

@@ -30,9 +30,6 @@
 #define CKPT_FORMAT "rwpo-checkpoint"
 #define CKPT_FORMAT_VERSION 1
 
-/** The three checkpoint paths of an output file (each of capacity n). */
-void ckpt_paths(const char *output, char *latest, char *prev, char *tmp, size_t n);
-
 /** The restart source chosen by ckpt_restart. */
 typedef struct {
     char path[CONFIG_STR]; /**< file read */

@@ -1,0 +1,38 @@
+/**
+ * @file runfiles.h
+ * @brief The one place that knows the names of the files that belong to a run.
+ *
+ * For run.output = STEM.h5 (STEM is the output without a trailing ".h5"):
+ *   STEM.ckpt.h5        the latest checkpoint
+ *   STEM.ckpt.prev.h5   the checkpoint before it
+ *   STEM.ckpt.tmp.h5    a checkpoint being written
+ *   STEM.segK.h5        continuation segment K >= 1 (a damaged run file is not overwritten)
+ * Pure string functions: no I/O except runfiles_next_segment, which stats candidate names.
+ */
+#ifndef RWPO_RUNFILES_H
+#define RWPO_RUNFILES_H
+
+#include <stddef.h>
+
+/** Largest segment number looked for or created. */
+#define RUNFILES_MAX_SEGMENT 9999
+
+/** STEM of an output path (without a trailing ".h5") into stem (capacity n). */
+void runfiles_stem(const char *output, char *stem, size_t n);
+
+/** The three checkpoint paths of an output file (each of capacity n; any may be NULL). */
+void runfiles_checkpoints(const char *output, char *latest, char *prev, char *tmp, size_t n);
+
+/** The name of continuation segment k >= 1 of an output file (capacity n). */
+void runfiles_segment(const char *output, int k, char *path, size_t n);
+
+/**
+ * The first segment name that does not exist yet (stat), into path (capacity n).
+ * @return its number k >= 1, or -1 when all RUNFILES_MAX_SEGMENT names are taken
+ */
+int runfiles_next_segment(const char *output, char *path, size_t n);
+
+/** Whether a file name is one of a run's checkpoint files (latest, previous or temporary). */
+int runfiles_is_checkpoint(const char *name);
+
+#endif /* RWPO_RUNFILES_H */
