@@ -94,9 +94,9 @@ static void naive_layer(const rwpo_config *c, const problem *prob, long k, doubl
 static double *run_engine(const rwpo_config *c, int force_running_max)
 {
     int code = -1;
-    sim *s = sim_create(c, 0, &code);
+    sim *s = sim_create(c, &code);
     ck_assert_int_eq(all_ok(s != NULL && code == 0), 1);
-    s->force_running_max = force_running_max;
+    s->env.force_running_max = force_running_max;
     for (long k = 1; k <= c->layers; k++)
         ck_assert_int_eq(all_ok(sim_layer(s) == 0), 1);
     double *x = gather(s);
@@ -199,7 +199,7 @@ START_TEST(test_initial_cloud)
     snprintf(c.init_mean, sizeof c.init_mean, "1, -2, 3");
     c.seed = 42;
     int code;
-    sim *s = sim_create(&c, 0, &code);
+    sim *s = sim_create(&c, &code);
     ck_assert_int_eq(all_ok(s != NULL), 1);
     int ok = 1;
     const double mean[3] = {1, -2, 3};

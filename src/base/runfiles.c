@@ -6,7 +6,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -56,4 +58,34 @@ int runfiles_is_checkpoint(const char *name)
 {
     return ends_with(name, ".ckpt.h5") || ends_with(name, ".ckpt.prev.h5") ||
            ends_with(name, ".ckpt.tmp.h5");
+}
+
+int runfiles_check_space(const char *path, double need, char *err, size_t errlen)
+{
+    char dir[4096 + 16];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    struct statvfs vfs;
+    if (statvfs(dir, &vfs) == 0) {
+        double avail = (double)vfs.f_bavail * (double)vfs.f_frsize;
+        if (avail < need) {
+            snprintf(err, errlen, "disk full: %.3g bytes free in %s, %.3g needed", avail, dir,
+                     need);
+            return -1;
+        }
+    }
+    struct rlimit rl;
+    struct stat sb;
+    double size = stat(path, &sb) == 0 ? (double)sb.st_size : 0.0;
+    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        size + need > (double)rl.rlim_cur) {
+        snprintf(err, errlen, "file size limit: %s would exceed %.3g bytes (ulimit -f)", path,
+                 (double)rl.rlim_cur);
+        return -1;
+    }
+    return 0;
 }

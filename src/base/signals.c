@@ -5,7 +5,9 @@
 #include "rwpo/base/signals.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static volatile sig_atomic_t g_signal = 0;
 
@@ -25,3 +27,15 @@ void signals_install(void)
 }
 
 int signals_pending(void) { return (int)g_signal; }
+
+double signals_job_seconds_left(void)
+{
+    const char *e = getenv("SLURM_JOB_END_TIME");
+    if (!e || !*e)
+        return -1.0;
+    char *end;
+    double t = strtod(e, &end);
+    if (end == e || *end != '\0' || !(t > 0))
+        return -1.0;
+    return t - (double)time(NULL);
+}

@@ -25,6 +25,7 @@
 #include "rwpo/cli/sweep.h"
 #include "rwpo/io/h5md.h"
 #include "rwpo/run/ckpt.h"
+#include "rwpo/run/run_loop.h"
 #include "rwpo/run/sim.h"
 
 #define MAX_SETS 256
@@ -208,68 +209,9 @@ static int load_config(const cli *c, rwpo_config *cfg, long *point)
     return 0;
 }
 
-static void progress(const sim *s, double t_start, double *t_last_print, long first)
-{
-    const double now = comm_wtime();
-    const long k = s->layer, L = s->cfg.layers;
-    if (k != L && now - *t_last_print < s->cfg.progress)
-        return;
-    *t_last_print = now;
-    double per = timer_seconds(TIMER_layer) / (double)(k - first);
-    double eta = per * (double)(L - k);
-    double pairs = (double)s->cfg.n * (double)s->cfg.n / per;
-    double v;
-    const char *name = observables_headline(s->obs, &v);
-    log_info("layer %ld/%ld  %.4g s/layer  ETA %.1f s  %.3g pairs/s  neighbours %.3g  "
-             "%s = %.6g (layer %ld)  %.1f s", k, L, per, eta, pairs, s->neighbours, name, v,
-             s->last_recorded, now - t_start);
-    /* under SLURM: say (once) when the run will not finish within the job's time limit */
-    static int warned;
-    const double left = sweep_job_seconds_left();
-    if (!warned && left >= 0 && k < L && eta > left) {
-        warned = 1;
-        log_warn("ETA %.0f s exceeds the job's remaining time (%.0f s, SLURM_JOB_END_TIME): "
-                 "the run will stop at the time limit; continue it with --restart auto", eta,
-                 left);
-    }
-}
-
-/* Why the run stops early (agreed by all ranks with one reduction per layer), 0 if it goes on. */
-enum { STOP_SIGNAL = 0, STOP_WALL_TIME = 1, STOP_FILE = 2, N_STOP = 3 };
-
-static int stop_requested(const sim *s, double t_program, double worst_layer, int *why)
-{
-    int v[N_STOP] = {signals_pending() != 0, 0, 0};
-    if (s->cfg.wall_time > 0) {
-        /* the next layer (with its output) and a checkpoint must fit in the budget */
-        double need = 1.25 * worst_layer + 2.0 * ckpt_last_seconds() + 0.5;
-        v[STOP_WALL_TIME] = comm_wtime() - t_program + need > s->cfg.wall_time;
-    }
-    if (s->rank == 0 && s->cfg.stop_file[0] && access(s->cfg.stop_file, F_OK) == 0)
-        v[STOP_FILE] = 1;
-    comm_max_int(v, N_STOP);
-    for (int i = 0; i < N_STOP; i++)
-        if (v[i]) {
-            *why = i;
-            return 1;
-        }
-    return 0;
-}
-
-static void report_final(const sim *s)
-{
-    for (int i = 0; i < s->obs->n_obs; i++) {
-        const rwpo_observable *o = &s->obs->obs[i];
-        if (o->width == 1)
-            log_info("final %s = %.6g", o->name, o->value[0]);
-        else if (o->width == 2)
-            log_info("final %s = %.6g %.6g", o->name, o->value[0], o->value[1]);
-    }
-}
-
+/* rwpo run: prolog (configuration, run object, restart source, output), loop, epilog. */
 static int cmd_run(const cli *c, double t_program)
 {
-    /* prolog: configuration, run object, initial cloud or restart */
     rwpo_config cfg;
     long point;
     if (load_config(c, &cfg, &point) != 0)
@@ -281,89 +223,26 @@ static int cmd_run(const cli *c, double t_program)
     timer_start(TIMER_total);
     timer_start(TIMER_setup);
     int code = 0;
-    sim *s = sim_create(&cfg, c->restart == NULL, &code);
+    sim *s = sim_create(&cfg, &code);
     if (!s)
         return code;
-    if (c->restart) {
-        int r = ckpt_restart(s, c->restart, c->allow_physics);
-        if (r == CKPT_BAD || r == CKPT_DONE) {
-            sim_destroy(s);
-            return r == CKPT_DONE ? 0 : 1;
-        }
-        if (r == CKPT_NONE) { /* auto with nothing to restart from: a fresh run */
-            sim_destroy(s);
-            if (!(s = sim_create(&cfg, 1, &code)))
-                return code;
-        }
+    ckpt_source src = {0};
+    const int r = c->restart ? ckpt_restore(s, c->restart, c->allow_physics, &src) : CKPT_NONE;
+    const sim_resume from = {src.path, c->restart, src.min_frames};
+    if (r == CKPT_OK || r == CKPT_NONE)
+        code = sim_open_output(s, r == CKPT_OK ? &from : NULL);
+    if (r == CKPT_BAD || r == CKPT_DONE || code != 0) {
+        sim_destroy(s);
+        return r == CKPT_DONE ? 0 : 1;
     }
-    log_info("rwpo %s (%s): N = %ld, d = %ld, %d rank(s), layers %ld..%ld, problem %s, weights "
-             "%s, normaliser %s -> %s", RWPO_VERSION, RWPO_GIT_REVISION, cfg.n, cfg.dim,
-             comm_size(), s->layer, cfg.layers, problem_name(cfg.problem),
-             cfg.weights == WEIGHTS_JOINT ? "joint" : "coordinatewise",
-             cfg.normaliser == NORMALISER_MOREAU ? "moreau" : "exact", cfg.output);
-    if (s->layer == 0 || s->record_restart_frame)
-        code = sim_record(s);
-    else
-        sim_observe(s);
-    timer_stop(TIMER_setup);
+    code = run_prolog(s);
 
-    /* the loop: one layer, its output, the stop decision, periodic checkpoints */
-    const double t0 = comm_wtime();
-    double t_print = t0, worst_layer = 0.0;
-    const long first = s->layer;
-    int stopped = 0, why = 0;
-    while (code == 0 && s->layer < cfg.layers) {
-        const double tl = comm_wtime();
-        code = sim_layer(s);
-        if (code == 0 && sim_is_recorded(s, s->layer) && (code = sim_record(s)) != 0) {
-            /* the trajectory could not be written but the state is good: checkpoint it */
-            if (ckpt_write(s) == 0)
-                log_info("layer %ld: checkpoint written despite the output failure", s->layer);
-        }
-        if (code != 0)
-            break;
-        worst_layer = fmax(worst_layer, comm_wtime() - tl);
-        progress(s, t0, &t_print, first);
-        stopped = s->layer < cfg.layers && stop_requested(s, t_program, worst_layer, &why);
-        if (stopped || (cfg.checkpoint_every > 0 && s->layer % cfg.checkpoint_every == 0 &&
-                        s->layer < cfg.layers)) {
-            timer_start(TIMER_output);
-            if (ckpt_write(s) != 0)
-                code = 2;
-            timer_stop(TIMER_output);
-        }
-        if (stopped)
-            break;
-    }
-    /* epilog: posterior summaries of a finished run, status, report */
-    if (code == 0 && !stopped)
-        code = sim_posterior_summary(s);
-    char err[1024];
-    const char *status = code != 0 ? "failed" : stopped ? "stopped" : "complete";
-    if (s->out && h5md_set_status(s->out, status, err, sizeof err) != 0 && code == 0) {
-        log_error("%s", err);
-        code = 2;
-    }
-    timer_stop(TIMER_total);
-    if (code == 0 && stopped) {
-        static const char *const reasons[N_STOP] = {"a signal", "the wall-time budget",
-                                                    "the stop file"};
-        char ck[CONFIG_STR + 16];
-        runfiles_checkpoints(cfg.output, ck, NULL, NULL, sizeof ck);
-        if (why == STOP_FILE && s->rank == 0)
-            unlink(cfg.stop_file);
-        char idx[48] = "";
-        if (point >= 0)
-            snprintf(idx, sizeof idx, " --sweep-index %ld", point);
-        log_info("stopped by %s after layer %ld of %ld; checkpoint %s; continue with: rwpo run "
-                 "%s%s --restart %s", reasons[why], s->layer, cfg.layers, ck, c->file, idx, ck);
-        code = 3;
-    } else if (code == 0) {
-        report_final(s);
-        log_info("wrote %s (%ld layers, N = %ld, d = %ld)",
-                 s->segment ? "the new segment" : cfg.output, s->layer, cfg.n, cfg.dim);
-    }
-    timer_report(stdout);
+    const run_opts opts = {t_program, c->file, point};
+    run_stop why = RUN_NOT_STOPPED;
+    if (code == 0)
+        code = run_loop(s, &opts, &why);
+
+    code = run_epilog(s, &opts, code, why);
     sim_destroy(s);
     return code;
 }

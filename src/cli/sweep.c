@@ -564,15 +564,3 @@ out:
     sweep_plan_destroy(p);
     return rc;
 }
-
-double sweep_job_seconds_left(void)
-{
-    const char *e = getenv("SLURM_JOB_END_TIME");
-    if (!e || !*e)
-        return -1.0;
-    char *end;
-    double t = strtod(e, &end);
-    if (end == e || *end != '\0' || !(t > 0))
-        return -1.0;
-    return t - (double)time(NULL);
-}

@@ -71,7 +71,7 @@ int ckpt_write(sim *s)
     const unsigned long long chash = content_hash(s->p);
 
     int space = s->rank == 0
-                    ? sim_check_space(tmp, 1.2 * (double)s->cfg.n * (double)s->cfg.dim * 8.0 +
+                    ? runfiles_check_space(tmp, 1.2 * (double)s->cfg.n * (double)s->cfg.dim * 8.0 +
                                                512.0 * 1024.0, err, sizeof err)
                     : 0;
     snprintf(msg, sizeof msg, "layer %ld: checkpoint not written: %s", s->layer, err);
@@ -85,7 +85,10 @@ int ckpt_write(sim *s)
     char hash_hex[32], content_hex[32];
     snprintf(hash_hex, sizeof hash_hex, "%016llx", config_physics_hash(&s->cfg));
     snprintf(content_hex, sizeof content_hex, "%016llx", chash);
-    const rwpo_param attrs[] = {
+    double own[SAMPLER_MAX_VALUES] = {0};
+    if (s->method->n_ckpt > 0)
+        s->method->save(s->method_state, own);
+    rwpo_param attrs[9 + SAMPLER_MAX_VALUES] = {
         {.name = "format", .type = 's', .s = CKPT_FORMAT},
         {.name = "format_version", .type = 'i', .i = CKPT_FORMAT_VERSION},
         {.name = "layer", .type = 'i', .i = s->layer},
@@ -94,12 +97,16 @@ int ckpt_write(sim *s)
         {.name = "config_hash", .type = 's', .s = hash_hex},
         {.name = "content_hash", .type = 's', .s = content_hex},
         {.name = "ranks", .type = 'i', .i = s->n_ranks},
-        {.name = "neighbours", .type = 'd', .d = s->neighbours},
-        {.name = "program_version", .type = 's', .s = RWPO_VERSION " " RWPO_GIT_REVISION},
     };
+    int n_attrs = 8;
+    for (int i = 0; i < s->method->n_ckpt; i++) /* the sampler's own values */
+        attrs[n_attrs++] = (rwpo_param){.name = s->method->ckpt_names[i], .type = 'd',
+                                        .d = own[i]};
+    attrs[n_attrs++] = (rwpo_param){.name = "program_version", .type = 's',
+                                    .s = RWPO_VERSION " " RWPO_GIT_REVISION};
     /* every rank takes part in the collective calls of an open file, even after an error */
     if (f) {
-        if (h5md_write_attrs(f, "/checkpoint", attrs, (int)(sizeof attrs / sizeof *attrs),
+        if (h5md_write_attrs(f, "/checkpoint", attrs, n_attrs,
                              rc == 0 ? err : msg, sizeof err) != 0)
             rc = -1;
         if (h5md_set_status(f, "checkpoint", rc == 0 ? err : msg, sizeof err) != 0)
@@ -166,6 +173,16 @@ static void split_spec(const char *spec, char *path, size_t n, long *layer)
     }
 }
 
+/* A sampler's value stored in /checkpoint (ckpt_write). 0, or -1 if the file lacks it. */
+static int checkpoint_value(const h5md_probe_info *pi, const char *name, double *v)
+{
+    if (strcmp(name, "neighbours") == 0) {
+        *v = pi->ck_neighbours;
+        return 0;
+    }
+    return -1;
+}
+
 /* Rank 0: probe and validate one candidate file. */
 static decision examine(const char *path, long want_layer, const rwpo_config *cfg,
                         int allow_physics)
@@ -225,7 +242,14 @@ static decision examine(const char *path, long want_layer, const rwpo_config *cf
         dc.src.layer = pi.ck_layer;
         dc.src.is_checkpoint = 1;
         dc.src.traj_frames = pi.ck_traj_frames;
-        dc.src.neighbours = pi.ck_neighbours;
+        const sampler_method *method = sampler_of(cfg);
+        for (int i = 0; i < method->n_ckpt; i++)
+            if (checkpoint_value(&pi, method->ckpt_names[i], &dc.src.values[i]) != 0) {
+                dc.verdict = -1;
+                snprintf(dc.msg, sizeof dc.msg, "cannot restart from %s: damaged (no %s in "
+                         "/checkpoint)", path, method->ckpt_names[i]);
+                goto out;
+            }
     } else {
         long fr = -1;
         for (long i = 0; i < pi.n_rec; i++)
@@ -298,81 +322,7 @@ static int load(sim *s, const decision *dc, char *err, size_t errlen)
     return 0;
 }
 
-/* Continue run.output after layer s->layer, or start a new segment (collective). */
-static int open_output(sim *s, const decision *dc, const char *spec)
-{
-    char err[4096] = "", msg[5200];
-    const rwpo_config *c = &s->cfg;
-    long min_frames = 0;
-    if (dc->src.is_checkpoint)
-        min_frames = dc->src.traj_frames;
-    else if (strcmp(dc->src.path, c->output) == 0)
-        min_frames = dc->src.frame + 1;
-    struct stat sb;
-    int exists = stat(c->output, &sb) == 0;
-    int segment = 0;
-    char path[CONFIG_STR + 32];
-    snprintf(path, sizeof path, "%s", c->output);
-    if (exists) {
-        s->out = h5md_open_append(c->output, comm_world(), c->n, (int)c->dim, s->layer,
-                                  min_frames, err, sizeof err);
-        if (comm_agree_max(s->out == NULL)) {
-            h5md_close(s->out);
-            s->out = NULL;
-            /* damaged: continue in a new segment file */
-            int k = 0;
-            if (s->rank == 0)
-                k = runfiles_next_segment(c->output, path, sizeof path);
-            comm_bcast_bytes(&k, sizeof k);
-            comm_bcast_bytes(path, sizeof path);
-            if (k < 0) {
-                log_error("no free segment name next to %s", c->output);
-                return CKPT_BAD;
-            }
-            log_warn("%s cannot be continued (%s); continuing in the new segment %s",
-                     c->output, err, path);
-            segment = k;
-        } else {
-            h5md_set_writer(s->out, s->rank == 0);
-        }
-    }
-    if (!s->out) {
-        s->out = sim_create_file(s, path, 0, err, sizeof err);
-        snprintf(msg, sizeof msg, "[run] output = %s: %s", path, err);
-        if (comm_agree_failure(s->out == NULL, msg))
-            return CKPT_BAD;
-    }
-    /* provenance: which segment, what it continues, the restart history */
-    char when[64], line[CONFIG_STR * 2 + 160];
-    time_t now = time(NULL);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    snprintf(line, sizeof line, "%s: restarted at layer %ld from %s on %d rank(s)", when,
-             s->layer, spec, s->n_ranks);
-    const rwpo_param attrs[] = {
-        {.name = "restart_layer", .type = 'i', .i = s->layer},
-        {.name = "restart_source", .type = 's', .s = dc->src.path},
-        {.name = "last_restart", .type = 's', .s = line},
-        {.name = "segment", .type = 'i', .i = segment},
-        {.name = "continues", .type = 's', .s = segment ? c->output : ""},
-    };
-    int n_attrs = segment ? 5 : 4;
-    int rc = h5md_write_attrs(s->out, "/parameters", attrs, n_attrs, err, sizeof err);
-    if (rc == 0)
-        rc = h5md_set_status(s->out, "running", err, sizeof err);
-    snprintf(msg, sizeof msg, "%s: %s", path, err);
-    if (comm_agree_failure(rc != 0, msg))
-        return CKPT_BAD;
-    s->segment = segment;
-    /* a new file starts with the restart state as its first frame; a continued file gets the
-     * restart layer's frame if it is a recorded layer whose write did not happen */
-    s->record_restart_frame = h5md_frames(s->out) == 0 ||
-                              (sim_is_recorded(s, s->layer) && h5md_last_step(s->out) != s->layer);
-    log_info("restart: layer %ld from %s; writing %s%s", s->layer, dc->src.path, path,
-             segment ? " (new segment)" : "");
-    return CKPT_OK;
-}
-
-int ckpt_restart(sim *s, const char *spec, int allow_physics)
+int ckpt_restore(sim *s, const char *spec, int allow_physics, ckpt_source *src)
 {
     char cand[2][CONFIG_STR + 16];
     int n_cand = 0;
@@ -431,14 +381,21 @@ int ckpt_restart(sim *s, const char *spec, int allow_physics)
             char err[4096] = "";
             if (load(s, &dc, err, sizeof err) == 0) {
                 s->layer = dc.src.layer;
-                s->neighbours = dc.src.is_checkpoint ? dc.src.neighbours : NAN;
+                s->method->restore(s->method_state, dc.src.is_checkpoint ? dc.src.values : NULL);
                 double t = 0.0, h, T;
                 for (long k = 1; k <= s->layer; k++) { /* the same sum, in the same order */
                     config_step(&s->cfg, k, &h, &T);
                     t += h;
                 }
                 s->time = t;
-                return open_output(s, &dc, spec);
+                *src = dc.src;
+                if (dc.src.is_checkpoint)
+                    src->min_frames = dc.src.traj_frames;
+                else if (strcmp(dc.src.path, s->cfg.output) == 0)
+                    src->min_frames = dc.src.frame + 1;
+                else
+                    src->min_frames = 0;
+                return CKPT_OK;
             }
             snprintf(dc.msg, sizeof dc.msg, "cannot restart from %s", err);
         }

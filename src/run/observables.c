@@ -21,7 +21,8 @@ static void add(observables *o, const char *name, int width, const double *v)
     o->n_obs++;
 }
 
-observables *observables_create(const rwpo_config *cfg, const problem *prob)
+observables *observables_create(const rwpo_config *cfg, const problem *prob,
+                                const sampler_method *method)
 {
     observables *o = xcalloc(1, sizeof *o);
     o->dim = cfg->dim;
@@ -32,7 +33,8 @@ observables *observables_create(const rwpo_config *cfg, const problem *prob)
     add(o, "std", (int)o->dim, o->std);
     add(o, "sparsity", 1, &o->sparsity);
     add(o, "potential", 1, &o->potential);
-    add(o, "neighbours", 1, &o->neighbours);
+    for (int i = 0; i < method->n_obs && i < SAMPLER_MAX_VALUES; i++)
+        add(o, method->obs_names[i], 1, &o->own[i]);
     o->headline = 3;
     if (prob->type == PROBLEM_GAUSSIAN) {
         o->headline = o->n_obs;
@@ -161,7 +163,7 @@ static void linear_metrics(observables *o, const particles *p, const problem *pr
 }
 
 void observables_compute(observables *o, const rwpo_config *cfg, const particles *p,
-                         problem *prob, double neighbours)
+                         problem *prob, const double *own)
 {
     const long d = p->dim, n = p->n_local;
     const double N = (double)p->n_global;
@@ -202,7 +204,7 @@ void observables_compute(observables *o, const rwpo_config *cfg, const particles
         o->std[k] = sqrt(red[k] / N);
     o->sparsity = red[d] / (N * (double)d);
     o->potential = red[d + 1] / N;
-    o->neighbours = neighbours;
+    memcpy(o->own, own, sizeof o->own);
 
     if (prob->type == PROBLEM_GAUSSIAN) {
         double me = 0.0, ve = 0.0;

@@ -35,4 +35,12 @@ int runfiles_next_segment(const char *output, char *path, size_t n);
 /** Whether a file name is one of a run's checkpoint files (latest, previous or temporary). */
 int runfiles_is_checkpoint(const char *name);
 
+/**
+ * Whether `need` more bytes fit in the file `path`: the free space of its file system and the
+ * process's file-size limit (RLIMIT_FSIZE). Parallel HDF5 cannot recover from a write that fails
+ * on some ranks only, so a full disk is caught before writing. Serial (one rank decides for
+ * everyone). @return 0, or -1 with a one-line reason in err.
+ */
+int runfiles_check_space(const char *path, double need, char *err, size_t errlen);
+
 #endif /* RWPO_RUNFILES_H */

@@ -8,24 +8,39 @@
 
 #include <stdio.h>
 
+/* The run's own timers; a sampler names its phases (up to TIMER_MAX_PHASES) at creation, and
+ * the report lists them after "layer", in the sampler's order. */
 #define RWPO_TIMERS(X)                                                                          \
     X(total, "whole run")                                                                       \
     X(setup, "configuration, initial cloud, exact answers")                                    \
     X(layer, "layers (everything below)")                                                       \
-    X(drift, "drift step y = x - h grad f(x)")                                                  \
-    X(bias, "key bias and packing")                                                             \
-    X(ring, "ring attention (kernel + communication)")                                          \
-    X(ring_wait, "ring: waiting for communication")                                             \
-    X(update, "shrinkage + attention update")                                                   \
     X(observables, "observables and metrics")                                                   \
     X(output, "HDF5 output")
+
+#define TIMER_MAX_PHASES 8
 
 typedef enum {
 #define X(name, desc) TIMER_##name,
     RWPO_TIMERS(X)
 #undef X
-    TIMER_COUNT
+    TIMER_PHASE0, /**< first of the sampler's phase timers: TIMER_PHASE0 + i */
+    TIMER_COUNT = TIMER_PHASE0 + TIMER_MAX_PHASES
 } timer_id;
+
+/** A phase timer's name and description (a sampler's table, usually from its own X-macro). */
+typedef struct {
+    const char *name;
+    const char *desc;
+} timer_phase;
+
+/**
+ * Name the phase timers TIMER_PHASE0 .. TIMER_PHASE0 + n - 1 (n <= TIMER_MAX_PHASES; the table
+ * must outlive the report). Phases not named are not reported. Local.
+ */
+void timer_set_phases(const timer_phase *phases, int n);
+
+/** The timer named `name` (a run timer or a named phase), or -1. */
+int timer_find(const char *name);
 
 /** Start / stop a timer (accumulating). */
 void timer_start(timer_id t);

@@ -88,10 +88,4 @@ int sweep_parse_index(const char *spec, long *k, char *err, size_t errlen);
 int sweep_config_load(const char *path, char *const *sets, int n_sets, const char *index_spec,
                       rwpo_config *cfg, long *point, char *err, size_t errlen);
 
-/**
- * Seconds left in the SLURM job (SLURM_JOB_END_TIME, Unix seconds, minus now), or a negative
- * value when not known.
- */
-double sweep_job_seconds_left(void);
-
 #endif /* RWPO_SWEEP_H */

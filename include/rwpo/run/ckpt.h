@@ -5,10 +5,11 @@
  * A checkpoint is a one-frame rwpo file (same layout as a run file, positions under a Fletcher32
  * checksum) with a /checkpoint group: format = "rwpo-checkpoint", format_version, layer, time,
  * trajectory_frames (frames of the run file at that layer), config_hash (physics keys),
- * content_hash (of the particle data, independent of the rank count), ranks, program_version.
+ * content_hash (of the particle data, independent of the rank count), ranks, the sampler's own
+ * values (sampler_method.ckpt_names, e.g. neighbours), program_version.
  *
- * Files, for run.output = STEM.h5: STEM.ckpt.h5 (latest), STEM.ckpt.prev.h5 (the one before),
- * STEM.ckpt.tmp.h5 (being written). Writing: the temporary file is written collectively,
+ * Files (runfiles.h), for run.output = STEM.h5: STEM.ckpt.h5 (latest), STEM.ckpt.prev.h5 (the
+ * one before), STEM.ckpt.tmp.h5 (being written). Writing: the temporary file is written collectively,
  * flushed and closed, fsynced, the latest is renamed to .prev, the temporary renamed to the latest,
  * and the directory fsynced: a crash at any instant leaves at least one complete checkpoint.
  *
@@ -26,33 +27,37 @@
 
 #include "rwpo/base/config.h"
 #include "rwpo/run/sim.h"
+#include "rwpo/samplers/sampler.h"
 
 #define CKPT_FORMAT "rwpo-checkpoint"
 #define CKPT_FORMAT_VERSION 1
 
-/** The restart source chosen by ckpt_restart. */
+/** The restart source chosen by ckpt_restore. */
 typedef struct {
     char path[CONFIG_STR]; /**< file read */
     long frame;            /**< record index in that file */
     long layer;            /**< layer of the state */
     int is_checkpoint;
     long traj_frames;      /**< checkpoint: frames of the run file at that layer; else -1 */
-    double neighbours;     /**< checkpoint: effective neighbours of its layer (observable) */
+    long min_frames;       /**< frames run.output must hold to be continued (sim_resume) */
+    double values[SAMPLER_MAX_VALUES]; /**< checkpoint: the sampler's own values */
 } ckpt_source;
 
-/** Outcome of ckpt_restart. */
+/** Outcome of ckpt_restore. */
 enum { CKPT_OK = 0, CKPT_BAD = 1, CKPT_NONE = 2, CKPT_DONE = 3 };
 
 /**
- * Restart `s` (created without output) from `spec` ("auto", "FILE" or "FILE:LAYER"): choose and
- * validate the source (rank 0), read this rank's particles (collective), verify the content hash,
- * set s->layer and s->time, and reopen or create the output (continuing run.output truncated to
- * the restart layer, or a new segment file when it is damaged). Collective.
+ * Find the restart source of `spec` ("auto", "FILE" or "FILE:LAYER") and load it into `s`
+ * (collective), before any output is created: choose and validate the candidates (rank 0),
+ * read this rank's particles, verify the content hash, fall back from a damaged latest
+ * checkpoint to the previous one; set s->layer, s->time and the sampler's own state. The output
+ * is left alone: open it with sim_open_output (src->path, src->min_frames).
  * @param allow_physics accept a source whose physics keys differ (named in a warning)
- * @return CKPT_OK; CKPT_BAD (message printed; exit 1); CKPT_NONE (auto found nothing: start
- *         fresh); CKPT_DONE (auto: run.output is already complete up to run.layers)
+ * @return CKPT_OK (src filled); CKPT_BAD (message printed; exit 1); CKPT_NONE (auto found no
+ *         checkpoint: start fresh; s untouched); CKPT_DONE (auto: run.output is already complete
+ *         up to run.layers)
  */
-int ckpt_restart(sim *s, const char *spec, int allow_physics);
+int ckpt_restore(sim *s, const char *spec, int allow_physics, ckpt_source *src);
 
 /**
  * Write a checkpoint of the run's current layer (collective). Returns 0, or -1 after printing

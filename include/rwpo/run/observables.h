@@ -5,9 +5,9 @@
  *   mean [d], std [d]      per coordinate over all N particles (population std)
  *   sparsity               fraction of all N*d coordinates with |x| <= run.sparsity_tol
  *   potential              mean over particles of f(x) + lambda |x|_1
- *   neighbours             effective number of neighbours 1 / sum_j w_ij^2 averaged over rows
- *                          (and coordinates for coordinatewise weights) in the layer's attention;
- *                          NaN at layer 0
+ *   the sampler's own      (sampler.h) e.g. rwpo_l1: neighbours, the effective number of
+ *                          neighbours 1 / sum_j w_ij^2 averaged over rows (and coordinates for
+ *                          coordinatewise weights) in the layer's attention; NaN at layer 0
  *   gaussian:              mean_error = max_k |mean_k - m*_k|, var_error = max_k |var_k/v*_k - 1|
  *                          against the exact posterior moments
  *   mixture_laplace:       marginal_l1_error [2]: L1 distance between the KDE (variance 0.1) of
@@ -27,8 +27,9 @@
 #include "rwpo/base/values.h"
 #include "rwpo/core/particles.h"
 #include "rwpo/problems/problem.h"
+#include "rwpo/samplers/sampler.h"
 
-#define OBS_MAX 8
+#define OBS_MAX (8 + SAMPLER_MAX_VALUES)
 
 typedef struct {
     long dim;
@@ -36,7 +37,8 @@ typedef struct {
     rwpo_observable obs[OBS_MAX]; /**< names and pointers into the values below */
     double *mean;                 /**< [dim] */
     double *std;                  /**< [dim] */
-    double sparsity, potential, neighbours;
+    double sparsity, potential;
+    double own[SAMPLER_MAX_VALUES]; /**< the sampler's own observables (sampler.h) */
     double metric[4];             /**< problem metrics (see above) */
     int headline;                 /**< index into obs of the headline metric */
     double *grid;                 /**< [PROBLEM_GRID_N] KDE scratch (mixture_laplace) */
@@ -45,16 +47,20 @@ typedef struct {
     double *cov;                  /**< [dim * dim] particle covariance (linear, lambda = 0) */
 } observables;
 
-/** Create for a configuration and problem. */
-observables *observables_create(const rwpo_config *cfg, const problem *prob);
+/**
+ * Create for a configuration, problem and method: the cloud's moments, sparsity and potential,
+ * then the method's own observables, then the problem's metrics (that order is the file's).
+ */
+observables *observables_create(const rwpo_config *cfg, const problem *prob,
+                                const sampler_method *method);
 /** Free; accepts NULL. */
 void observables_destroy(observables *o);
 /**
  * Compute everything for the current cloud (collective; every rank gets the values).
- * @param neighbours the layer's effective number of neighbours (NaN at layer 0)
+ * @param own the method's own observables ([SAMPLER_MAX_VALUES], as sampler_method.values fills)
  */
 void observables_compute(observables *o, const rwpo_config *cfg, const particles *p,
-                         problem *prob, double neighbours);
+                         problem *prob, const double *own);
 /** Name and value of the headline metric (e.g. marginal_l1_error of coordinate 1). */
 const char *observables_headline(const observables *o, double *value);
 

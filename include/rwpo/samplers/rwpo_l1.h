@@ -1,0 +1,21 @@
+/**
+ * @file rwpo_l1.h
+ * @brief sampler.method = rwpo_l1: the RWPO layer with the L1 prior (method.md, splitting form).
+ *
+ * One layer k >= 1, with h, T from the schedule:
+ *   drift:     y_i = x_i - h grad f(x_i)
+ *   bias:      b_jk = key bias of y_jk (exact erfcx or moreau), packed with y into the ring block
+ *   attention: A_i = sum_j softmax_j(z_ij) y_j over ALL particles, blocks passed around the ring
+ *   update:    x_i = y_i + (h / (2T)) (S(y_i) - A_i),  S the soft threshold at lambda T
+ * Own observable and checkpoint value: neighbours, the effective number of neighbours
+ * 1 / sum_j w_ij^2 averaged over rows (and coordinates for coordinatewise weights).
+ */
+#ifndef RWPO_RWPO_L1_H
+#define RWPO_RWPO_L1_H
+
+#include "rwpo/samplers/sampler.h"
+
+/** The method table. */
+extern const sampler_method rwpo_l1_method;
+
+#endif /* RWPO_RWPO_L1_H */

@@ -1,0 +1,250 @@
+/**
+ * @file rwpo_l1.c
+ * @brief sampler.method = rwpo_l1: the RWPO-L1 layer, one phase per line (see rwpo_l1.h).
+ */
+#include "rwpo/samplers/rwpo_l1.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "rwpo/base/comm.h"
+#include "rwpo/base/log.h"
+#include "rwpo/core/attention.h"
+#include "rwpo/core/prior_l1.h"
+#include "rwpo/core/ring.h"
+
+/* The phases, in report order (their timers are TIMER_PHASE0 + PHASE_name). */
+#define RWPO_L1_PHASES(X)                                                                       \
+    X(drift, "drift step y = x - h grad f(x)")                                                  \
+    X(bias, "key bias and packing")                                                             \
+    X(ring, "ring attention (kernel + communication)")                                          \
+    X(ring_wait, "ring: waiting for communication")                                             \
+    X(update, "shrinkage + attention update")
+
+enum {
+#define X(name, desc) PHASE_##name,
+    RWPO_L1_PHASES(X)
+#undef X
+    N_PHASES
+};
+
+static const timer_phase phases[N_PHASES] = {
+#define X(name, desc) {#name, desc},
+    RWPO_L1_PHASES(X)
+#undef X
+};
+
+#define PHASE(name) ((timer_id)(TIMER_PHASE0 + PHASE_##name))
+
+/* The method's state: the ring, the online-softmax state of the own rows, scratch. */
+typedef struct {
+    const sampler_env *env;
+    ring *ring;
+    attention_state att; /**< arrays below */
+    double *att_m, *att_l, *att_o, *att_q;
+    double *bias;        /**< [n_local * dim] key bias of the own rows */
+    double *work;        /**< kernel scratch */
+    double neighbours;   /**< effective neighbours of the last layer (NaN before layer 1) */
+    int warned_identity; /**< the degenerate-attention warning was given */
+} rwpo_l1;
+
+/* Doubles per key in a ring block: positions plus per-coordinate (coordinatewise) or summed
+ * (joint) bias. Layout of a block of n keys: positions [d][n] (coordinate-major), then bias
+ * [d][n] or [n]. */
+static long key_width(const rwpo_config *cfg)
+{
+    return cfg->weights == WEIGHTS_JOINT ? cfg->dim + 1 : 2 * cfg->dim;
+}
+
+static size_t block_count(void *ctx, int owner)
+{
+    const rwpo_l1 *m = ctx;
+    long n_local, offset;
+    particles_shard(m->env->cfg->n, m->env->n_ranks, owner, &n_local, &offset);
+    return (size_t)(n_local * key_width(m->env->cfg));
+}
+
+static void *create(const sampler_env *env)
+{
+    const rwpo_config *cfg = env->cfg;
+    rwpo_l1 *m = xcalloc(1, sizeof *m);
+    m->env = env;
+    m->neighbours = NAN;
+    const long N = cfg->n, d = cfg->dim, nl = env->p->n_local;
+    const long max_local = N / env->n_ranks + (N % env->n_ranks ? 1 : 0);
+    m->ring = ring_create(comm_world(), (size_t)(max_local * key_width(cfg)),
+                          cfg->ring == RING_OVERLAP);
+    const size_t n_state = (size_t)(cfg->weights == WEIGHTS_JOINT ? nl : nl * d);
+    m->att_m = xcalloc(n_state, sizeof(double));
+    m->att_l = xcalloc(n_state, sizeof(double));
+    m->att_q = xcalloc(n_state, sizeof(double));
+    m->att_o = xcalloc((size_t)(nl * d), sizeof(double));
+    m->bias = xcalloc((size_t)(nl * d), sizeof(double));
+    m->work = xcalloc(attention_work_size(cfg->block, cfg->dim), sizeof(double));
+    timer_set_phases(phases, N_PHASES);
+    return m;
+}
+
+static void destroy(void *state)
+{
+    rwpo_l1 *m = state;
+    if (!m)
+        return;
+    free(m->work);
+    free(m->bias);
+    free(m->att_o);
+    free(m->att_q);
+    free(m->att_l);
+    free(m->att_m);
+    ring_destroy(m->ring);
+    free(m);
+}
+
+/* ---- phases -------------------------------------------------------------------------------- */
+
+static void phase_drift(rwpo_l1 *m, double h)
+{
+    particles *p = m->env->p;
+    const long n = p->n_local * p->dim;
+    problem_grad_all(m->env->prob, p->n_local, p->x, p->g); /* collective (linear: PDGEMM) */
+    for (long i = 0; i < n; i++)
+        p->y[i] = p->x[i] - h * p->g[i];
+}
+
+/* Key bias of the own rows, and the own block packed for the ring. */
+static void phase_bias(rwpo_l1 *m, double T)
+{
+    const rwpo_config *cfg = m->env->cfg;
+    particles *p = m->env->p;
+    const long nl = p->n_local, d = p->dim;
+    const prior_l1_normaliser kind =
+        cfg->normaliser == NORMALISER_MOREAU ? PRIOR_L1_MOREAU : PRIOR_L1_EXACT;
+    prior_l1_key_bias_n(kind, (size_t)(nl * d), p->y, cfg->lambda, cfg->beta, T, m->bias);
+    double *blk = ring_local_buffer(m->ring);
+    for (long i = 0; i < nl; i++)
+        for (long k = 0; k < d; k++)
+            blk[k * nl + i] = p->y[i * d + k];
+    double *kb = blk + d * nl;
+    if (cfg->weights == WEIGHTS_JOINT) {
+        for (long i = 0; i < nl; i++) {
+            double b = 0.0;
+            for (long k = 0; k < d; k++)
+                b += m->bias[i * d + k];
+            kb[i] = b;
+        }
+    } else {
+        for (long i = 0; i < nl; i++)
+            for (long k = 0; k < d; k++)
+                kb[k * nl + i] = m->bias[i * d + k];
+    }
+}
+
+/* Ring visitor: fold the block of `owner` into the own rows, in cache-sized key blocks. */
+static void visit_block(void *ctx, const double *block, int owner)
+{
+    rwpo_l1 *m = ctx;
+    const rwpo_config *cfg = m->env->cfg;
+    const long d = cfg->dim;
+    long n_keys, offset;
+    particles_shard(cfg->n, m->env->n_ranks, owner, &n_keys, &offset);
+    const double *kx = block, *kb = block + d * n_keys;
+    const long B = cfg->block;
+    for (long j0 = 0; j0 < n_keys; j0 += B) {
+        long nb = n_keys - j0 < B ? n_keys - j0 : B;
+        attention_fold(&m->att, m->env->p->y, nb, n_keys, kx + j0, kb + j0, m->work);
+    }
+}
+
+static void phase_attention(rwpo_l1 *m, double T)
+{
+    const rwpo_config *cfg = m->env->cfg;
+    particles *p = m->env->p;
+    const int joint = cfg->weights == WEIGHTS_JOINT;
+    m->att = (attention_state){
+        .n_rows = p->n_local,
+        .dim = p->dim,
+        .joint = joint,
+        .fixed_shift = attention_use_fixed_shift(joint, p->dim, cfg->beta, cfg->lambda, T,
+                                                 m->env->force_running_max),
+        .c = cfg->beta / (2.0 * T),
+        .reference = cfg->kernel == KERNEL_REFERENCE,
+        .m = m->att_m,
+        .l = m->att_l,
+        .o = m->att_o,
+        .q = m->att_q,
+    };
+    attention_begin(&m->att, p->y, m->bias);
+    double wait = ring_run(m->ring, visit_block, block_count, m);
+    timer_add(PHASE(ring_wait), wait);
+    /* A overwrites g (grad f is no longer needed) */
+    double neff[2] = {attention_end(&m->att, p->g), 0.0};
+    comm_sum_double(neff, 1);
+    m->neighbours = neff[0] / (double)(joint ? p->n_global : p->n_global * p->dim);
+}
+
+static void phase_update(rwpo_l1 *m, double h, double T)
+{
+    particles *p = m->env->p;
+    const long n = p->n_local * p->dim;
+    const double a = h / (2.0 * T), thr = m->env->cfg->lambda * T;
+    for (long i = 0; i < n; i++)
+        p->x[i] = p->y[i] + a * (prior_l1_soft_threshold(p->y[i], thr) - p->g[i]);
+}
+
+static int layer(void *state, const sampler_env *env, long k, double h, double T)
+{
+    rwpo_l1 *m = state;
+
+    timer_start(PHASE(drift));
+    phase_drift(m, h);
+    timer_stop(PHASE(drift));
+
+    timer_start(PHASE(bias));
+    phase_bias(m, T);
+    timer_stop(PHASE(bias));
+
+    timer_start(PHASE(ring));
+    phase_attention(m, T);
+    timer_stop(PHASE(ring));
+
+    timer_start(PHASE(update));
+    phase_update(m, h, T);
+    timer_stop(PHASE(update));
+
+    if (m->neighbours < 1.05 && !m->warned_identity && !env->quiet) {
+        log_warn("layer %ld: the attention has degenerated to the identity (effective "
+                 "neighbours %.3f): particles are far apart relative to sqrt(T/beta)%s", k,
+                 m->neighbours,
+                 env->cfg->weights == WEIGHTS_JOINT ? "; coordinatewise weights avoid this" : "");
+        m->warned_identity = 1;
+    }
+    return 0;
+}
+
+static void values(const void *state, double *out)
+{
+    out[0] = ((const rwpo_l1 *)state)->neighbours;
+}
+
+static void restore(void *state, const double *in)
+{
+    ((rwpo_l1 *)state)->neighbours = in ? in[0] : NAN;
+}
+
+static const char *const own_names[] = {"neighbours"};
+
+const sampler_method rwpo_l1_method = {
+    .name = "rwpo_l1",
+    .phases = phases,
+    .n_phases = N_PHASES,
+    .obs_names = own_names,
+    .n_obs = 1,
+    .ckpt_names = own_names,
+    .n_ckpt = 1,
+    .create = create,
+    .layer = layer,
+    .values = values,
+    .save = values,
+    .restore = restore,
+    .destroy = destroy,
+};
