@@ -162,7 +162,7 @@ typedef struct {
 } decision;
 
 /* Split "FILE:LAYER" (LAYER all digits) into path and layer (-1 when absent). */
-static void split_spec(const char *spec, char *path, size_t n, long *layer)
+static void split_restart_spec(const char *spec, char *path, size_t n, long *layer)
 {
     snprintf(path, n, "%s", spec);
     *layer = -1;
@@ -351,7 +351,7 @@ int ckpt_restore(sim *s, const char *spec, int allow_physics, ckpt_source *src)
         snprintf(cand[n_cand++], sizeof cand[0], "%s", latest);
         snprintf(cand[n_cand++], sizeof cand[0], "%s", prev);
     } else {
-        split_spec(spec, cand[0], sizeof cand[0], &want);
+        split_restart_spec(spec, cand[0], sizeof cand[0], &want);
         n_cand = 1;
         if (strcmp(cand[0], latest) == 0)
             snprintf(cand[n_cand++], sizeof cand[1], "%s", prev);
