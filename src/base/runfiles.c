@@ -4,6 +4,7 @@
  */
 #include "rwpo/base/runfiles.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -54,6 +55,13 @@ int runfiles_next_segment(const char *output, char *path, size_t n)
     return -1;
 }
 
+void runfiles_lock(const char *output, char *path, size_t n)
+{
+    char stem[4096];
+    runfiles_stem(output, stem, sizeof stem);
+    snprintf(path, n, "%s.lock", stem);
+}
+
 int runfiles_is_checkpoint(const char *name)
 {
     return ends_with(name, ".ckpt.h5") || ends_with(name, ".ckpt.prev.h5") ||
@@ -88,4 +96,59 @@ int runfiles_check_space(const char *path, double need, char *err, size_t errlen
         return -1;
     }
     return 0;
+}
+
+int runfiles_existing(const char *output, char (*names)[4096 + 64], int max)
+{
+    char path[4096 + 64];
+    struct stat sb;
+    int n = 0;
+    char ck[3][4096 + 64];
+    runfiles_checkpoints(output, ck[0], ck[1], ck[2], sizeof ck[0]);
+    const char *fixed[4] = {output, ck[0], ck[1], ck[2]};
+    for (int i = 0; i < 4 && n < max; i++)
+        if (stat(fixed[i], &sb) == 0)
+            snprintf(names[n++], sizeof names[0], "%s", fixed[i]);
+    for (int k = 1; k <= RUNFILES_MAX_SEGMENT && n < max; k++) {
+        runfiles_segment(output, k, path, sizeof path);
+        if (stat(path, &sb) != 0)
+            break;
+        snprintf(names[n++], sizeof names[0], "%s", path);
+    }
+    return n;
+}
+
+int runfiles_backup(const char *output, char *err, size_t errlen)
+{
+    enum { MAX_FILES = 64 };
+    static char names[MAX_FILES][4096 + 64];
+    char bak[4096 + 80];
+    struct stat sb;
+    const int n = runfiles_existing(output, names, MAX_FILES);
+    if (n == 0)
+        return 0;
+    int k = 1;
+    for (; k <= RUNFILES_MAX_BACKUP; k++) {
+        int free_for_all = 1;
+        for (int i = 0; i < n && free_for_all; i++) {
+            snprintf(bak, sizeof bak, "%.4095s.bak%d", names[i], k);
+            free_for_all = stat(bak, &sb) != 0;
+        }
+        if (free_for_all)
+            break;
+    }
+    if (k > RUNFILES_MAX_BACKUP) {
+        snprintf(err, errlen, "%s has %d backups already (%s.bak1 .. .bak%d): remove some",
+                 output, RUNFILES_MAX_BACKUP, output, RUNFILES_MAX_BACKUP);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        snprintf(bak, sizeof bak, "%.4095s.bak%d", names[i], k);
+        if (rename(names[i], bak) != 0) {
+            snprintf(err, errlen, "cannot move %s aside to %s: %s", names[i], bak,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    return k;
 }

@@ -16,6 +16,7 @@
 
 #include "rwpo/base/comm.h"
 #include "rwpo/base/config.h"
+#include "rwpo/base/lock.h"
 #include "rwpo/base/log.h"
 #include "rwpo/base/runfiles.h"
 #include "rwpo/base/signals.h"
@@ -33,7 +34,7 @@
 
 static const char usage[] =
     "usage: rwpo run CONFIG.ini [--set section.key=value ...] [--restart FILE[:LAYER]|auto]\n"
-    "                [--allow-physics-change] [--sweep-index K|env]\n"
+    "                [--allow-physics-change] [--overwrite] [--sweep-index K|env]\n"
     "       rwpo check CONFIG.ini [--set section.key=value ...] [--sweep-index K|env]\n"
     "       rwpo info FILE.h5\n"
     "       rwpo sweep CONFIG.ini [--set ...] --count | --list\n"
@@ -56,6 +57,8 @@ static const char help[] =
     "                           (its last one without :LAYER); 'auto': the latest valid\n"
     "                           checkpoint of [run] output if there is one, else start fresh\n"
     "  --allow-physics-change   restart even if beta, lambda, h, the problem, ... differ\n"
+    "  --overwrite              start afresh although [run] output (or its checkpoints)\n"
+    "                           exists: the old files are kept as NAME.bakK\n"
     "  --keys print the table of configuration keys (Markdown)\n\n"
     "Exit status: 0 done, 1 bad usage/configuration/input, 2 failure while running,\n"
     "3 stopped early on request.\n";
@@ -67,6 +70,7 @@ typedef struct {
     int n_sets;
     const char *restart; /**< --restart FILE[:LAYER] | auto */
     int allow_physics;   /**< --allow-physics-change */
+    int overwrite;       /**< --overwrite */
     const char *sweep_index; /**< --sweep-index K | env */
     int count, list;     /**< sweep --count, --list */
     const char *csv;     /**< summarize --csv OUT */
@@ -95,7 +99,8 @@ static int cli_options_ok(const cli *c)
         const char *command, *allowed;
         int set, restart, index, countlist, summarize;
     } rules[] = {
-        {"run", "--set, --restart, --allow-physics-change, --sweep-index", 1, 1, 1, 0, 0},
+        {"run", "--set, --restart, --allow-physics-change, --overwrite, --sweep-index", 1, 1, 1, 0,
+         0},
         {"check", "--set, --sweep-index", 1, 0, 1, 0, 0},
         {"info", "none", 0, 0, 0, 0, 0},
         {"sweep", "--set, --count, --list", 1, 0, 0, 1, 0},
@@ -104,7 +109,7 @@ static int cli_options_ok(const cli *c)
     for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
         if (strcmp(c->command, rules[r].command) != 0)
             continue;
-        if ((c->n_sets && !rules[r].set) || ((c->restart || c->allow_physics) &&
+        if ((c->n_sets && !rules[r].set) || ((c->restart || c->allow_physics || c->overwrite) &&
             !rules[r].restart) || (c->sweep_index && !rules[r].index) ||
             ((c->count || c->list) && !rules[r].countlist) ||
             ((c->csv || c->missing) && !rules[r].summarize)) {
@@ -149,6 +154,8 @@ static int parse_cli(int argc, char **argv, cli *c)
             c->restart = v;
         } else if (strcmp(a, "--allow-physics-change") == 0) {
             c->allow_physics = 1;
+        } else if (strcmp(a, "--overwrite") == 0) {
+            c->overwrite = 1;
         } else if ((v = opt_value(argc, argv, &i, "--sweep-index"))) {
             if (!*v) {
                 log_error("--sweep-index needs K (an integer >= 0) or env");
@@ -167,7 +174,7 @@ static int parse_cli(int argc, char **argv, cli *c)
             *(a[2] == 'c' ? &c->count : &c->list) = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
             log_error("unknown option '%s' (allowed: --set section.key=value, --restart "
-                      "FILE[:LAYER]|auto, --allow-physics-change, --sweep-index K|env, "
+                      "FILE[:LAYER]|auto, --allow-physics-change, --overwrite, --sweep-index K|env, "
                       "--count, --list, --csv OUT, --missing CONFIG; see rwpo --help)", a);
             return 1;
         } else if (c->n_operands < MAX_OPERANDS) {
@@ -185,6 +192,10 @@ static int parse_cli(int argc, char **argv, cli *c)
     c->file = c->n_operands ? c->operands[0] : c->missing;
     if (c->n_operands > 1 && !summarize) {
         log_error("unexpected argument '%s' (see rwpo --help)", c->operands[1]);
+        return 1;
+    }
+    if (c->overwrite && c->restart) {
+        log_error("--overwrite starts afresh and --restart continues: give one of them");
         return 1;
     }
     return cli_options_ok(c);
@@ -209,7 +220,91 @@ static int load_config(const cli *c, rwpo_config *cfg, long *point)
     return 0;
 }
 
-/* rwpo run: prolog (configuration, run object, restart source, output), loop, epilog. */
+/* Rank 0 takes the output's lock (lock.h); every rank returns 0, 1 (held by another run) or 2. */
+static int lock_output(const rwpo_config *cfg)
+{
+    char msg[2 * CONFIG_STR + 512] = "";
+    int rc = comm_rank() == 0 ? lock_acquire(cfg->output, msg, sizeof msg) : LOCK_TAKEN;
+    comm_bcast_bytes(&rc, sizeof rc);
+    if (rc == LOCK_TAKEN)
+        return 0;
+    comm_bcast_bytes(msg, sizeof msg);
+    if (rc == LOCK_STALE) {
+        log_warn("%s", msg);
+        return 0;
+    }
+    log_error("%s", msg);
+    return rc == LOCK_HELD ? 1 : 2;
+}
+
+/* What exists of a run's files, for the refusal of a fresh start (rank 0). */
+static void describe_existing(const char *output, const char *first, char *buf, size_t n)
+{
+    h5md_probe_info pi;
+    char err[512];
+    if (strcmp(first, output) == 0 && h5md_probe(output, &pi, err, sizeof err) == 0) {
+        if (pi.n_rec > 0)
+            snprintf(buf, n, "%s exists (status %s, layers %lld..%lld)", output,
+                     pi.status ? pi.status : "unknown", pi.steps[0], pi.steps[pi.n_rec - 1]);
+        else
+            snprintf(buf, n, "%s exists (status %s, no layers)", output,
+                     pi.status ? pi.status : "unknown");
+        h5md_probe_free(&pi);
+    } else {
+        snprintf(buf, n, "%.1200s exists", first);
+    }
+}
+
+/* A fresh start: refuse when the run's files exist, unless they may be replaced (then they are
+ * moved aside as NAME.bakK). Collective; 0, 1 (refused) or 2 (cannot move them). */
+static int fresh_start(const rwpo_config *cfg, int may_replace)
+{
+    static char names[1][4096 + 64];
+    char msg[2 * CONFIG_STR + 512] = "";
+    int rc = 0;
+    if (comm_rank() == 0 && runfiles_existing(cfg->output, names, 1) > 0) {
+        if (!may_replace) {
+            char what[CONFIG_STR + 256];
+            describe_existing(cfg->output, names[0], what, sizeof what);
+            snprintf(msg, sizeof msg, "%s: continue it with --restart auto, or start afresh with "
+                     "--overwrite (the old files are kept as NAME.bakK)", what);
+            rc = 1;
+        } else {
+            char err[CONFIG_STR + 512] = "";
+            int k = runfiles_backup(cfg->output, err, sizeof err);
+            if (k < 0) {
+                snprintf(msg, sizeof msg, "%s", err);
+                rc = 2;
+            } else {
+                log_warn("moved the existing files of %s aside as NAME.bak%d", cfg->output, k);
+            }
+        }
+    }
+    comm_bcast_bytes(&rc, sizeof rc);
+    if (rc != 0) {
+        comm_bcast_bytes(msg, sizeof msg);
+        log_error("%s", msg);
+    }
+    return rc;
+}
+
+/* Restart from a source, or start afresh, and open the output (collective). Returns 1 when the
+ * run goes on; 0 with *code the exit status when it must not (done already, refused, failed). */
+static int start_run(const cli *c, sim *s, int *code)
+{
+    ckpt_source src = {0};
+    const int r = c->restart ? ckpt_restore(s, c->restart, c->allow_physics, &src) : CKPT_NONE;
+    *code = r == CKPT_BAD ? 1 : 0;
+    if (r == CKPT_BAD || r == CKPT_DONE)
+        return 0;
+    if (r == CKPT_NONE && (*code = fresh_start(&s->cfg, c->overwrite || c->restart)) != 0)
+        return 0;
+    const sim_resume from = {src.path, c->restart, src.min_frames};
+    *code = sim_open_output(s, r == CKPT_OK ? &from : NULL);
+    return *code == 0;
+}
+
+/* rwpo run: prolog (configuration, lock, run object, restart or fresh start), loop, epilog. */
 static int cmd_run(const cli *c, double t_program)
 {
     rwpo_config cfg;
@@ -222,28 +317,20 @@ static int cmd_run(const cli *c, double t_program)
     timer_reset();
     timer_start(TIMER_total);
     timer_start(TIMER_setup);
-    int code = 0;
-    sim *s = sim_create(&cfg, &code);
-    if (!s)
-        return code;
-    ckpt_source src = {0};
-    const int r = c->restart ? ckpt_restore(s, c->restart, c->allow_physics, &src) : CKPT_NONE;
-    const sim_resume from = {src.path, c->restart, src.min_frames};
-    if (r == CKPT_OK || r == CKPT_NONE)
-        code = sim_open_output(s, r == CKPT_OK ? &from : NULL);
-    if (r == CKPT_BAD || r == CKPT_DONE || code != 0) {
-        sim_destroy(s);
-        return r == CKPT_DONE ? 0 : 1;
-    }
-    code = run_prolog(s);
+    int code = lock_output(&cfg);
+    sim *s = code == 0 ? sim_create(&cfg, &code) : NULL;
+    const int go = s && start_run(c, s, &code);
 
     const run_opts opts = {t_program, c->file, point};
     run_stop why = RUN_NOT_STOPPED;
-    if (code == 0)
+    if (go && (code = run_prolog(s)) == 0)
         code = run_loop(s, &opts, &why);
 
-    code = run_epilog(s, &opts, code, why);
+    if (go)
+        code = run_epilog(s, &opts, code, why);
     sim_destroy(s);
+    if (comm_rank() == 0)
+        lock_release(cfg.output);
     return code;
 }
 

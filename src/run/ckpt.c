@@ -190,7 +190,7 @@ static decision examine(const char *path, long want_layer, const rwpo_config *cf
     decision dc = {0};
     h5md_probe_info pi;
     char err[1024] = "";
-    snprintf(dc.src.path, sizeof dc.src.path, "%s", path);
+    snprintf(dc.src.path, sizeof dc.src.path, "%.*s", (int)sizeof dc.src.path - 1, path);
     if (h5md_probe(path, &pi, err, sizeof err) != 0) {
         /* another program's or an unreadable file: damaged (a fallback may exist) */
         dc.verdict = -1;
@@ -277,7 +277,7 @@ static decision examine(const char *path, long want_layer, const rwpo_config *cf
     int nd = config_physics_diff(&stored, cfg, diff, sizeof diff);
     if (nd > 0 && !allow_physics) {
         snprintf(dc.msg, sizeof dc.msg,
-                 "cannot restart from %s: the configuration changes the physics: %s (pass "
+                 "cannot restart from %.1100s: the configuration changes the physics: %s (pass "
                  "--allow-physics-change to restart anyway)", path, diff);
         goto out;
     }
@@ -324,32 +324,41 @@ static int load(sim *s, const decision *dc, char *err, size_t errlen)
 
 int ckpt_restore(sim *s, const char *spec, int allow_physics, ckpt_source *src)
 {
-    char cand[2][CONFIG_STR + 16];
+    char cand[3][CONFIG_STR + 16];
     int n_cand = 0;
     long want = -1;
     const int is_auto = strcmp(spec, "auto") == 0;
     char latest[CONFIG_STR + 16], prev[CONFIG_STR + 16];
     runfiles_checkpoints(s->cfg.output, latest, prev, NULL, sizeof latest);
     if (is_auto) {
-        /* a run already complete up to run.layers has nothing to do */
-        int done = 0;
+        /* what the run file offers: 0 nothing usable, 1 frames, 2 complete; 3 complete up to
+         * run.layers (nothing to do) */
+        int out_state = 0;
         if (s->rank == 0) {
             h5md_probe_info pi;
             char e[512];
             if (h5md_probe(s->cfg.output, &pi, e, sizeof e) == 0) {
-                done = pi.status && strcmp(pi.status, "complete") == 0 && pi.n_rec > 0 &&
-                       pi.steps[pi.n_rec - 1] >= s->cfg.layers;
+                const int complete = pi.status && strcmp(pi.status, "complete") == 0;
+                if (pi.n_rec > 0)
+                    out_state = !complete ? 1 : pi.steps[pi.n_rec - 1] >= s->cfg.layers ? 3 : 2;
                 h5md_probe_free(&pi);
             }
         }
-        comm_bcast_bytes(&done, sizeof done);
-        if (done) {
+        comm_bcast_bytes(&out_state, sizeof out_state);
+        if (out_state == 3) {
             log_info("restart auto: %s is already complete (%ld layers); nothing to do",
                      s->cfg.output, s->cfg.layers);
             return CKPT_DONE;
         }
+        /* newest sound state first: a complete run file's last frame is newer than any of its
+         * checkpoints (none is written at the last layer); otherwise the checkpoints, then the
+         * run file's last frame */
+        if (out_state == 2)
+            snprintf(cand[n_cand++], sizeof cand[0], "%s", s->cfg.output);
         snprintf(cand[n_cand++], sizeof cand[0], "%s", latest);
         snprintf(cand[n_cand++], sizeof cand[0], "%s", prev);
+        if (out_state == 1)
+            snprintf(cand[n_cand++], sizeof cand[0], "%s", s->cfg.output);
     } else {
         split_restart_spec(spec, cand[0], sizeof cand[0], &want);
         n_cand = 1;
@@ -406,8 +415,8 @@ int ckpt_restore(sim *s, const char *spec, int allow_physics, ckpt_source *src)
             continue;
         }
         if (is_auto && !found_any) {
-            log_info("restart auto: no checkpoint next to %s; starting from layer 0",
-                     s->cfg.output);
+            log_info("restart auto: no checkpoint and no recorded layer of %s; starting from "
+                     "layer 0", s->cfg.output);
             return CKPT_NONE;
         }
         log_error("%s", dc.msg);

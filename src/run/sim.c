@@ -87,10 +87,26 @@ static int open_restarted(sim *s, const sim_resume *from)
     int segment = 0;
     char path[CONFIG_STR + 32];
     snprintf(path, sizeof path, "%s", c->output);
+    /* a complete run file with layers beyond the restart layer is kept intact (never truncated
+     * before its replacement frames exist): the run goes on in a new segment */
+    long long keep = -1;
+    if (exists && s->rank == 0) {
+        h5md_probe_info pi;
+        if (h5md_probe(c->output, &pi, err, sizeof err) == 0) {
+            if (pi.status && strcmp(pi.status, "complete") == 0 && pi.n_rec > 0 &&
+                pi.steps[pi.n_rec - 1] > s->layer)
+                keep = pi.steps[pi.n_rec - 1];
+            h5md_probe_free(&pi);
+        }
+    }
+    comm_bcast_bytes(&keep, sizeof keep);
     if (exists) {
-        s->out = h5md_open_append(c->output, comm_world(), c->n, (int)c->dim, s->layer,
-                                  from->min_frames, err, sizeof err);
-        if (comm_agree_max(s->out == NULL)) {
+        if (keep < 0)
+            s->out = h5md_open_append(c->output, comm_world(), c->n, (int)c->dim, s->layer,
+                                      from->min_frames, err, sizeof err);
+        else
+            snprintf(err, sizeof err, "it is complete up to layer %lld and is kept intact", keep);
+        if (keep >= 0 || comm_agree_max(s->out == NULL)) {
             h5md_close(s->out);
             s->out = NULL;
             /* damaged: continue in a new segment file */

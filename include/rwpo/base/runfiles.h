@@ -7,6 +7,7 @@
  *   STEM.ckpt.prev.h5   the checkpoint before it
  *   STEM.ckpt.tmp.h5    a checkpoint being written
  *   STEM.segK.h5        continuation segment K >= 1 (a damaged run file is not overwritten)
+ *   STEM.lock           the writer's lock (lock.h)
  * Pure string functions: no I/O except runfiles_next_segment, which stats candidate names.
  */
 #ifndef RWPO_RUNFILES_H
@@ -31,6 +32,25 @@ void runfiles_segment(const char *output, int k, char *path, size_t n);
  * @return its number k >= 1, or -1 when all RUNFILES_MAX_SEGMENT names are taken
  */
 int runfiles_next_segment(const char *output, char *path, size_t n);
+
+/** The lock file of an output file (capacity n). */
+void runfiles_lock(const char *output, char *path, size_t n);
+
+/**
+ * The existing files of a run (output, checkpoints, segments) into names (up to max, each of
+ * capacity n). @return how many exist.
+ */
+int runfiles_existing(const char *output, char (*names)[4096 + 64], int max);
+
+/** Most backups kept of one file (NAME.bak1 .. NAME.bak99). */
+#define RUNFILES_MAX_BACKUP 99
+
+/**
+ * Move every existing file of a run aside: NAME -> NAME.bakK, with K the first number free for
+ * all of them (GROMACS keeps #NAME.K# the same way); nothing is deleted. Serial (rank 0).
+ * @return K (>= 1), 0 when there was nothing to move, or -1 with the reason in err.
+ */
+int runfiles_backup(const char *output, char *err, size_t errlen);
 
 /** Whether a file name is one of a run's checkpoint files (latest, previous or temporary). */
 int runfiles_is_checkpoint(const char *name);
