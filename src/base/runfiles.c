@@ -103,10 +103,10 @@ int runfiles_existing(const char *output, char (*names)[4096 + 64], int max)
     char path[4096 + 64];
     struct stat sb;
     int n = 0;
-    char ck[3][4096 + 64];
-    runfiles_checkpoints(output, ck[0], ck[1], ck[2], sizeof ck[0]);
-    const char *fixed[4] = {output, ck[0], ck[1], ck[2]};
-    for (int i = 0; i < 4 && n < max; i++)
+    char ck[2][4096 + 64];
+    runfiles_checkpoints(output, ck[0], ck[1], NULL, sizeof ck[0]);
+    const char *fixed[3] = {output, ck[0], ck[1]}; /* a temporary checkpoint is no result */
+    for (int i = 0; i < 3 && n < max; i++)
         if (stat(fixed[i], &sb) == 0)
             snprintf(names[n++], sizeof names[0], "%s", fixed[i]);
     for (int k = 1; k <= RUNFILES_MAX_SEGMENT && n < max; k++) {

@@ -37,7 +37,8 @@ int runfiles_next_segment(const char *output, char *path, size_t n);
 void runfiles_lock(const char *output, char *path, size_t n);
 
 /**
- * The existing files of a run (output, checkpoints, segments) into names (up to max, each of
+ * The existing files of a run (output, latest and previous checkpoints, segments; not a
+ * temporary checkpoint, which is overwritten by the next checkpoint) into names (up to max, each of
  * capacity n). @return how many exist.
  */
 int runfiles_existing(const char *output, char (*names)[4096 + 64], int max);
