@@ -11,6 +11,8 @@
  * offset = rank*(N/P) + min(rank, N%P); cases include N < P (ranks without particles).
  */
 #include "rwpo/io/h5md.h"
+#include "rwpo/io/input.h"
+#include "rwpo/io/probe.h"
 
 #include <check.h>
 #include <hdf5.h>
@@ -541,7 +543,7 @@ START_TEST(test_write_layout)
 END_TEST
 
 /* ---------------------------------------------------------------------------------------------
- * h5md_read_matrix
+ * input_read_matrix
  */
 
 enum { MN = 7, MD = 3, NAN_ROW = 5 };
@@ -606,7 +608,7 @@ static int read_block(const char *spec, long n, int d, double *x, char *err, siz
     long off, nl;
     block(n, &off, &nl);
     err[0] = '\0';
-    return h5md_read_matrix(spec, MPI_COMM_WORLD, n, d, off, nl, nl > 0 ? x : NULL, err, errlen);
+    return input_read_matrix(spec, MPI_COMM_WORLD, n, d, off, nl, nl > 0 ? x : NULL, err, errlen);
 }
 
 /** Every rank expects -1 and a message containing `word`. */
@@ -699,7 +701,7 @@ START_TEST(test_read_matrix)
             bn = MN + 1;
         snprintf(spec, sizeof spec, "%s:/init/x", mat);
         double big[(MN + 1) * MD];
-        rc = h5md_read_matrix(spec, MPI_COMM_WORLD, MN, MD, bo, bn, big, err, sizeof err);
+        rc = input_read_matrix(spec, MPI_COMM_WORLD, MN, MD, bo, bn, big, err, sizeof err);
         EXPECT(g_rank == g_size - 1 ? rc == -1 && contains(err, "bad row block") : rc == 0,
                "bad block: rc = %d, message '%s'", rc, err);
     }
@@ -712,7 +714,7 @@ START_TEST(test_read_matrix)
 END_TEST
 
 /* ---------------------------------------------------------------------------------------------
- * h5md_info
+ * probe_print_info
  */
 
 START_TEST(test_info)
@@ -756,8 +758,8 @@ START_TEST(test_info)
     verdict v = {1, ""};
     if (g_rank == 0) {
         FILE *out = tmpfile();
-        rc = out ? h5md_info(path, out, err, sizeof err) : -1;
-        VCHECK(&v, rc == 0, "h5md_info: rc = %d, %s", rc, err);
+        rc = out ? probe_print_info(path, out, err, sizeof err) : -1;
+        VCHECK(&v, rc == 0, "probe_print_info: rc = %d, %s", rc, err);
         char buf[8192] = "";
         if (out) {
             rewind(out);
@@ -783,23 +785,23 @@ START_TEST(test_info)
             "config_ini: 2 lines",
         };
         for (size_t i = 0; i < sizeof want / sizeof *want; i++)
-            VCHECK(&v, strstr(buf, want[i]) != NULL, "h5md_info output lacks '%s':\n%s", want[i],
+            VCHECK(&v, strstr(buf, want[i]) != NULL, "probe_print_info output lacks '%s':\n%s", want[i],
                    buf);
 
         /* errors: not HDF5, HDF5 without the H5MD groups, missing file */
         write_text(text, "plain text\n");
         out = tmpfile();
-        rc = h5md_info(text, out, err, sizeof err);
+        rc = probe_print_info(text, out, err, sizeof err);
         VCHECK(&v, rc == -1 && contains(err, "not an HDF5 file"), "info on text: %d '%s'", rc,
                err);
         hid_t h = H5Fcreate(mat, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
         hid_t g = H5Gcreate2(h, "/h5md", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         H5Gclose(g);
         H5Fclose(h);
-        rc = h5md_info(mat, out, err, sizeof err);
+        rc = probe_print_info(mat, out, err, sizeof err);
         VCHECK(&v, rc == -1 && contains(err, "'/particles' is missing"),
                "info on a plain HDF5 file: %d '%s'", rc, err);
-        rc = h5md_info(tmp_path("missing.h5"), out, err, sizeof err);
+        rc = probe_print_info(tmp_path("missing.h5"), out, err, sizeof err);
         VCHECK(&v, rc == -1 && contains(err, "no such file"), "info on a missing file: %d '%s'",
                rc, err);
         if (out)

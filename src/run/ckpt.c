@@ -25,6 +25,8 @@
 #include "rwpo/base/log.h"
 #include "rwpo/base/runfiles.h"
 #include "rwpo/io/h5md.h"
+#include "rwpo/io/input.h"
+#include "rwpo/io/probe.h"
 
 static double g_last_seconds = 0.0;
 
@@ -171,10 +173,10 @@ static decision examine(const char *path, long want_layer, const rwpo_config *cf
                         int allow_physics)
 {
     decision dc = {0};
-    h5md_probe_info pi;
+    probe_info pi;
     char err[1024] = "";
     snprintf(dc.src.path, sizeof dc.src.path, "%s", path);
-    if (h5md_probe(path, &pi, err, sizeof err) != 0) {
+    if (probe_file(path, &pi, err, sizeof err) != 0) {
         /* another program's or an unreadable file: damaged (a fallback may exist) */
         dc.verdict = -1;
         snprintf(dc.msg, sizeof dc.msg, "cannot restart from %s", err);
@@ -261,14 +263,14 @@ static decision examine(const char *path, long want_layer, const rwpo_config *cf
         log_warn("restarting from %s with physics changes: %s", path, diff);
     dc.verdict = CKPT_OK;
 out:
-    h5md_probe_free(&pi);
+    probe_free(&pi);
     return dc;
 }
 
 /* Read the source's particles into s (collective); for checkpoints verify the content hash. */
 static int load(sim *s, const decision *dc, char *err, size_t errlen)
 {
-    int rc = h5md_read_frame(dc->src.path, comm_world(), dc->src.frame, s->cfg.n,
+    int rc = input_read_frame(dc->src.path, comm_world(), dc->src.frame, s->cfg.n,
                              (int)s->cfg.dim, s->p->offset, s->p->n_local, s->p->x, err, errlen);
     if (comm_agree_max(rc != 0)) {
         if (rc == 0)
@@ -279,11 +281,11 @@ static int load(sim *s, const decision *dc, char *err, size_t errlen)
         /* the stored hash is re-read on rank 0 and broadcast */
         char stored[32] = "";
         if (s->rank == 0) {
-            h5md_probe_info pi;
+            probe_info pi;
             char e2[256];
-            if (h5md_probe(dc->src.path, &pi, e2, sizeof e2) == 0) {
+            if (probe_file(dc->src.path, &pi, e2, sizeof e2) == 0) {
                 snprintf(stored, sizeof stored, "%s", pi.ck_content);
-                h5md_probe_free(&pi);
+                probe_free(&pi);
             }
         }
         comm_bcast_bytes(stored, sizeof stored);
@@ -384,12 +386,12 @@ int ckpt_restart(sim *s, const char *spec, int allow_physics)
         /* a run already complete up to run.layers has nothing to do */
         int done = 0;
         if (s->rank == 0) {
-            h5md_probe_info pi;
+            probe_info pi;
             char e[512];
-            if (h5md_probe(s->cfg.output, &pi, e, sizeof e) == 0) {
+            if (probe_file(s->cfg.output, &pi, e, sizeof e) == 0) {
                 done = pi.status && strcmp(pi.status, "complete") == 0 && pi.n_rec > 0 &&
                        pi.steps[pi.n_rec - 1] >= s->cfg.layers;
-                h5md_probe_free(&pi);
+                probe_free(&pi);
             }
         }
         comm_bcast_bytes(&done, sizeof done);

@@ -15,6 +15,8 @@
 #include "rwpo/base/log.h"
 #include "rwpo/base/timers.h"
 #include "rwpo/core/prior_l1.h"
+#include "rwpo/io/input.h"
+#include "rwpo/io/probe.h"
 
 /* Doubles per key in a ring block: positions plus per-coordinate (coordinatewise) or summed
  * (joint) bias. Layout of a block of n keys: positions [d][n] (coordinate-major), then bias
@@ -47,7 +49,7 @@ sim *sim_create(const rwpo_config *cfg, int with_output, int *exit_code)
 
     /* initial cloud */
     if (cfg->init == INIT_FILE) {
-        int rc = h5md_read_matrix(cfg->init_file, comm_world(), N, d, s->p->offset, nl, s->p->x,
+        int rc = input_read_matrix(cfg->init_file, comm_world(), N, d, s->p->offset, nl, s->p->x,
                                   err, sizeof err);
         char msg[4400];
         snprintf(msg, sizeof msg, "[particles] init_file = %s: %s", cfg->init_file, err);
@@ -523,7 +525,7 @@ int sim_posterior_summary(sim *s)
         }
         log_info("posterior summary at layer %ld over N = %ld particles (mean, std, central 95%% "
                  "interval)%s", s->layer, s->p->n_global, s->out ? ", stored in /posterior" : "");
-        h5md_print_posterior(stdout, d, mean, std, lower, upper, prob->x_true, ref, ref_name);
+        probe_posterior_table(stdout, d, mean, std, lower, upper, prob->x_true, ref, ref_name);
         fflush(stdout);
     }
     free(v);
