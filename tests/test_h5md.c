@@ -1,6 +1,7 @@
 /**
  * @file test_h5md.c
- * @brief MPI tests of the run file module (h5md.c): run as mpirun -np P ./test_h5md, P = 1..4.
+ * @brief MPI tests of the io layer (the run file h5md.c, the readers of input.c, the probes and
+ *        printers of probe.c/info.c): run as mpirun -np P ./test_h5md, P = 1..4.
  *
  * Every verdict is agreed by all ranks (MPI_MINLOC over "ok", the first failing rank's message
  * broadcast) before ck_assert, so a failure on one rank never leaves the others in a collective.
@@ -11,6 +12,8 @@
  * offset = rank*(N/P) + min(rank, N%P); cases include N < P (ranks without particles).
  */
 #include "rwpo/io/h5md.h"
+#include "rwpo/io/input.h"
+#include "rwpo/io/probe.h"
 
 #include <check.h>
 #include <hdf5.h>
@@ -541,7 +544,7 @@ START_TEST(test_write_layout)
 END_TEST
 
 /* ---------------------------------------------------------------------------------------------
- * h5md_read_matrix
+ * input_read_matrix
  */
 
 enum { MN = 7, MD = 3, NAN_ROW = 5 };
@@ -606,7 +609,7 @@ static int read_block(const char *spec, long n, int d, double *x, char *err, siz
     long off, nl;
     block(n, &off, &nl);
     err[0] = '\0';
-    return h5md_read_matrix(spec, MPI_COMM_WORLD, n, d, off, nl, nl > 0 ? x : NULL, err, errlen);
+    return input_read_matrix(spec, MPI_COMM_WORLD, n, d, off, nl, nl > 0 ? x : NULL, err, errlen);
 }
 
 /** Every rank expects -1 and a message containing `word`. */
@@ -699,7 +702,7 @@ START_TEST(test_read_matrix)
             bn = MN + 1;
         snprintf(spec, sizeof spec, "%s:/init/x", mat);
         double big[(MN + 1) * MD];
-        rc = h5md_read_matrix(spec, MPI_COMM_WORLD, MN, MD, bo, bn, big, err, sizeof err);
+        rc = input_read_matrix(spec, MPI_COMM_WORLD, MN, MD, bo, bn, big, err, sizeof err);
         EXPECT(g_rank == g_size - 1 ? rc == -1 && contains(err, "bad row block") : rc == 0,
                "bad block: rc = %d, message '%s'", rc, err);
     }
@@ -712,8 +715,46 @@ START_TEST(test_read_matrix)
 END_TEST
 
 /* ---------------------------------------------------------------------------------------------
- * h5md_info
+ * probe_print_info, probe_last_observables, probe_print_segments
  */
+
+/** What probe_last_observables handed over (test_info). */
+typedef struct {
+    int n;
+    char name[4][16];
+    int rank[4];
+    long width[4];
+    double first[4];
+    long long step[4];
+} seen_obs;
+
+static void record_obs(const probe_observable *o, void *user)
+{
+    seen_obs *s = user;
+    if (s->n < 4 && !o->problem) {
+        snprintf(s->name[s->n], sizeof s->name[s->n], "%s", o->name);
+        s->rank[s->n] = o->rank;
+        s->width[s->n] = o->width;
+        s->first[s->n] = o->value[0];
+        s->step[s->n] = o->step;
+    }
+    s->n++;
+}
+
+/** Rank 0: the contents of a temporary stream written by fn(path, out). */
+static void print_to_buffer(void (*fn)(const char *, FILE *), const char *path, char *buf,
+                            size_t len)
+{
+    buf[0] = '\0';
+    FILE *out = tmpfile();
+    if (!out)
+        return;
+    fn(path, out);
+    rewind(out);
+    size_t n = fread(buf, 1, len - 1, out);
+    buf[n] = '\0';
+    fclose(out);
+}
 
 START_TEST(test_info)
 {
@@ -752,12 +793,22 @@ START_TEST(test_info)
     }
     int rc = h5md_set_status(f, "stopped", err, sizeof err);
     EXPECT(rc == 0 && h5md_close(f) == 0, "set_status/close: %s", err);
+    /* a continuation segment (runfiles_segment's name) with one layer */
+    char seg[PATH_LEN];
+    snprintf(seg, sizeof seg, "%s", tmp_path("info.seg1.h5"));
+    f = h5md_create(seg, MPI_COMM_WORLD, n, d, params, 3, "[run]\nseed = 42\n", "tester", err,
+                    sizeof err);
+    EXPECT(f != NULL, "h5md_create (segment): %s", err);
+    h5md_set_writer(f, g_rank == 0);
+    rc = h5md_write_positions(f, 15, 1.5, off, nl, x, err, sizeof err);
+    EXPECT(rc == 0 && h5md_set_status(f, "complete", err, sizeof err) == 0 && h5md_close(f) == 0,
+           "segment: %s", err);
 
     verdict v = {1, ""};
     if (g_rank == 0) {
         FILE *out = tmpfile();
-        rc = out ? h5md_info(path, out, err, sizeof err) : -1;
-        VCHECK(&v, rc == 0, "h5md_info: rc = %d, %s", rc, err);
+        rc = out ? probe_print_info(path, out, err, sizeof err) : -1;
+        VCHECK(&v, rc == 0, "probe_print_info: rc = %d, %s", rc, err);
         char buf[8192] = "";
         if (out) {
             rewind(out);
@@ -783,28 +834,55 @@ START_TEST(test_info)
             "config_ini: 2 lines",
         };
         for (size_t i = 0; i < sizeof want / sizeof *want; i++)
-            VCHECK(&v, strstr(buf, want[i]) != NULL, "h5md_info output lacks '%s':\n%s", want[i],
-                   buf);
+            VCHECK(&v, strstr(buf, want[i]) != NULL, "probe_print_info output lacks '%s':\n%s",
+                   want[i], buf);
+
+        /* the last row of every observable, in creation order */
+        seen_obs so = {0};
+        rc = probe_last_observables(path, record_obs, &so);
+        VCHECK(&v, rc == 3 && so.n == 3, "probe_last_observables: rc = %d, %d seen", rc, so.n);
+        static const char *const names[3] = {"potential", "mean", "hist"};
+        static const int ranks[3] = {1, 2, 2};
+        static const long widths[3] = {1, 3, 10};
+        static const double firsts[3] = {12, 2, 200};
+        for (int i = 0; i < 3 && i < so.n; i++)
+            VCHECK(&v, strcmp(so.name[i], names[i]) == 0 && so.rank[i] == ranks[i] &&
+                           so.width[i] == widths[i] && so.first[i] == firsts[i] &&
+                           so.step[i] == 10,
+                   "observable %d: '%s' rank %d width %ld first %g step %lld", i, so.name[i],
+                   so.rank[i], so.width[i], so.first[i], so.step[i]);
+        rc = probe_last_observables(tmp_path("missing.h5"), record_obs, &so);
+        VCHECK(&v, rc == -1, "probe_last_observables on a missing file: rc = %d", rc);
+
+        /* the segments after the file, and the last complete layer over both */
+        char segs[1024], want_segs[1024];
+        print_to_buffer(probe_print_segments, path, segs, sizeof segs);
+        snprintf(want_segs, sizeof want_segs,
+                 "segment 1:    %s, layers 15..15, status complete\nlast complete layer: 15\n",
+                 seg);
+        VCHECK(&v, strcmp(segs, want_segs) == 0, "probe_print_segments:\n%s\nexpected:\n%s",
+               segs, want_segs);
 
         /* errors: not HDF5, HDF5 without the H5MD groups, missing file */
         write_text(text, "plain text\n");
         out = tmpfile();
-        rc = h5md_info(text, out, err, sizeof err);
+        rc = probe_print_info(text, out, err, sizeof err);
         VCHECK(&v, rc == -1 && contains(err, "not an HDF5 file"), "info on text: %d '%s'", rc,
                err);
         hid_t h = H5Fcreate(mat, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
         hid_t g = H5Gcreate2(h, "/h5md", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         H5Gclose(g);
         H5Fclose(h);
-        rc = h5md_info(mat, out, err, sizeof err);
+        rc = probe_print_info(mat, out, err, sizeof err);
         VCHECK(&v, rc == -1 && contains(err, "'/particles' is missing"),
                "info on a plain HDF5 file: %d '%s'", rc, err);
-        rc = h5md_info(tmp_path("missing.h5"), out, err, sizeof err);
+        rc = probe_print_info(tmp_path("missing.h5"), out, err, sizeof err);
         VCHECK(&v, rc == -1 && contains(err, "no such file"), "info on a missing file: %d '%s'",
                rc, err);
         if (out)
             fclose(out);
         unlink(path);
+        unlink(seg);
         unlink(text);
         unlink(mat);
     }

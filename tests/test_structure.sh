@@ -2,7 +2,8 @@
 # Structure rules the code promises (README, "Code layout"):
 #  - layers: src/<layer>/ and include/rwpo/<layer>/ include headers of their own layer or below,
 #    in the order base < io < core < problems < samplers < run < cli;
-#  - MPI is called only from base/comm.c and core/ring.c; <hdf5.h> is included only in src/io/;
+#  - MPI is called only from base/comm.c and core/ring.c; <hdf5.h> is included only in src/io/,
+#    and the private headers of src/io (h5util.h, h5md_file.h) only by src/io/;
 #    ScaLAPACK (the private scalapack.h, Cblacs_*, p?gemm_ ...) only in core/linalg.c;
 #  - the kernels (attention, prior_l1, marginal) do no I/O and use no MPI;
 #  - every public header has its RWPO_<MODULE>_H guard; no source file lies outside a layer.
@@ -45,6 +46,16 @@ for f in src/*/*.c src/*/*.h include/rwpo/*/*.h; do
     if grep -nE 'scalapack\.h|\bCblacs_|\b(p[sdcz][a-z0-9]+|descinit|numroc)_[[:space:]]*\(' "$f"; then
         echo "FAIL: $f uses ScaLAPACK/BLACS (only core/linalg.c may)"; fail=1
     fi
+done
+for h in src/io/*.h; do # io's private headers (HDF5 helpers, the run-file handle)
+    [ -e "$h" ] || continue
+    n=$(basename "$h")
+    for f in src/*/*.c src/*/*.h include/rwpo/*/*.h tests/*.c; do
+        case "$f" in src/io/*) continue ;; esac
+        if grep -nE "#include[[:space:]]*\"([^\"]*/)?$n\"" "$f"; then
+            echo "FAIL: $f includes $h (private to src/io)"; fail=1
+        fi
+    done
 done
 for f in src/core/attention.c src/core/attention_ref.c src/core/prior_l1.c src/problems/marginal.c; do
     if grep -nE '\b(printf|fprintf|fopen|puts|H5[A-Z][a-z]*|MPI_[A-Z][a-z_]*)[[:space:]]*\(' "$f"; then

@@ -24,7 +24,7 @@
 #include "rwpo/cli/bench.h"
 #include "rwpo/cli/summary.h"
 #include "rwpo/cli/sweep.h"
-#include "rwpo/io/h5md.h"
+#include "rwpo/io/probe.h"
 #include "rwpo/run/ckpt.h"
 #include "rwpo/run/run_loop.h"
 #include "rwpo/run/sim.h"
@@ -240,16 +240,16 @@ static int lock_output(const rwpo_config *cfg)
 /* What exists of a run's files, for the refusal of a fresh start (rank 0). */
 static void describe_existing(const char *output, const char *first, char *buf, size_t n)
 {
-    h5md_probe_info pi;
+    probe_info pi;
     char err[512];
-    if (strcmp(first, output) == 0 && h5md_probe(output, &pi, err, sizeof err) == 0) {
+    if (strcmp(first, output) == 0 && probe_file(output, &pi, err, sizeof err) == 0) {
         if (pi.n_rec > 0)
             snprintf(buf, n, "%s exists (status %s, layers %lld..%lld)", output,
                      pi.status ? pi.status : "unknown", pi.steps[0], pi.steps[pi.n_rec - 1]);
         else
             snprintf(buf, n, "%s exists (status %s, no layers)", output,
                      pi.status ? pi.status : "unknown");
-        h5md_probe_free(&pi);
+        probe_free(&pi);
     } else {
         snprintf(buf, n, "%.1200s exists", first);
     }
@@ -350,49 +350,15 @@ static int cmd_check(const cli *c)
     return 0;
 }
 
-/* The continuation segments next to a run file (STEM.segK.h5) and the last complete layer. */
-static void info_segments(const char *path)
-{
-    char stem[CONFIG_STR], seg[CONFIG_STR + 32], err[512];
-    snprintf(stem, sizeof stem, "%s", path);
-    size_t l = strlen(stem);
-    if (l > 3 && strcmp(stem + l - 3, ".h5") == 0)
-        stem[l - 3] = '\0';
-    h5md_probe_info pi;
-    long long last = -1;
-    if (h5md_probe(path, &pi, err, sizeof err) == 0) {
-        last = pi.n_rec ? pi.steps[pi.n_rec - 1] : -1;
-        h5md_probe_free(&pi);
-    }
-    for (int k = 1; k < 10000; k++) {
-        snprintf(seg, sizeof seg, "%s.seg%d.h5", stem, k);
-        if (access(seg, F_OK) != 0)
-            break;
-        if (h5md_probe(seg, &pi, err, sizeof err) != 0) {
-            printf("segment %d:    %s (unreadable: %s)\n", k, seg, err);
-            continue;
-        }
-        if (pi.n_rec > 0) {
-            printf("segment %d:    %s, layers %lld..%lld, status %s\n", k, seg, pi.steps[0],
-                   pi.steps[pi.n_rec - 1], pi.status ? pi.status : "?");
-            if (pi.steps[pi.n_rec - 1] > last)
-                last = pi.steps[pi.n_rec - 1];
-        }
-        h5md_probe_free(&pi);
-    }
-    if (last >= 0)
-        printf("last complete layer: %lld\n", last);
-}
-
 static int cmd_info(const cli *c)
 {
     int rc = 0;
     char err[1024] = "";
     if (comm_rank() == 0) {
-        rc = h5md_info(c->file, stdout, err, sizeof err) == 0 ? 0 : 1;
+        rc = probe_print_info(c->file, stdout, err, sizeof err) == 0 ? 0 : 1;
         if (rc == 0) {
-            h5md_info_posterior(c->file, stdout);
-            info_segments(c->file);
+            probe_print_posterior(c->file, stdout);
+            probe_print_segments(c->file, stdout);
         }
     }
     comm_bcast_bytes(&rc, sizeof rc);

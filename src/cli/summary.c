@@ -2,13 +2,11 @@
  * @file summary.c
  * @brief `rwpo summarize` (see summary.h): status and final observables of many run files.
  *
- * Status, steps and the stored configuration come from h5md_probe; the observables of the last
- * recorded layer are read here with serial, read-only HDF5 (the default driver: no MPI), one
- * row per observable. The stored configuration (resolved INI text) gives the parameter values.
+ * Status, steps and the stored configuration come from probe_file, the observables of the last
+ * recorded layer from probe_last_observables (both serial and read-only, in src/io: no HDF5
+ * here). The stored configuration (resolved INI text) gives the parameter values.
  */
 #include "rwpo/cli/summary.h"
-
-#include <hdf5.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,7 +22,7 @@
 #include "rwpo/base/log.h"
 #include "rwpo/base/runfiles.h"
 #include "rwpo/cli/sweep.h"
-#include "rwpo/io/h5md.h"
+#include "rwpo/io/probe.h"
 #include "rwpo/run/ckpt.h"
 
 #define OBS_MAX_WIDTH 4 /* vectors longer than this (mean, std: [d]) stay out of the table */
@@ -137,96 +135,36 @@ static int ini_all_cb(void *user, const char *section, const char *name, const c
     return 1;
 }
 
-/* ---- final observables (serial HDF5, read-only) --------------------------------------------- */
+/* ---- final observables ------------------------------------------------------------------- */
 
-typedef struct {
-    row *r;
-} obs_ctx;
-
-static herr_t obs_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+/* One observable's last row as columns: scalars and vectors of up to OBS_MAX_WIDTH entries
+ * (name_1..name_w); mean and std ([d] each) and unreadable ones are left out. */
+static void obs_cb(const probe_observable *o, void *user)
 {
-    (void)info;
-    obs_ctx *c = data;
-    char vpath[512];
-    snprintf(vpath, sizeof vpath, "%s/value", name);
-    if (strcmp(name, "mean") == 0 || strcmp(name, "std") == 0 ||
-        H5Lexists(g, name, H5P_DEFAULT) <= 0 || H5Lexists(g, vpath, H5P_DEFAULT) <= 0)
-        return 0;
-    hid_t ds = H5Dopen2(g, vpath, H5P_DEFAULT), fs = -1, ms = -1;
-    hsize_t dims[2] = {0, 1};
-    int nd = -1;
-    if (ds >= 0 && (fs = H5Dget_space(ds)) >= 0)
-        nd = H5Sget_simple_extent_ndims(fs);
-    if (nd < 1 || nd > 2 || H5Sget_simple_extent_dims(fs, dims, NULL) < 0 || dims[0] == 0 ||
-        dims[1] > OBS_MAX_WIDTH || dims[1] == 0)
-        goto out;
-    double v[OBS_MAX_WIDTH];
-    const hsize_t start[2] = {dims[0] - 1, 0}, count[2] = {1, nd == 2 ? dims[1] : 1};
-    if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-        (ms = H5Screate_simple(nd, count, NULL)) < 0 ||
-        H5Dread(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, v) < 0)
-        goto out;
-    for (hsize_t i = 0; i < count[1]; i++) {
+    row *r = user;
+    if (o->problem || strcmp(o->name, "mean") == 0 || strcmp(o->name, "std") == 0 ||
+        o->width < 1 || o->width > OBS_MAX_WIDTH)
+        return;
+    for (long i = 0; i < o->width; i++) {
         char col[300], val[40];
-        if (nd == 2 && dims[1] > 1)
-            snprintf(col, sizeof col, "%s_%llu", name, (unsigned long long)i + 1);
+        if (o->rank == 2 && o->width > 1)
+            snprintf(col, sizeof col, "%s_%ld", o->name, i + 1);
         else
-            snprintf(col, sizeof col, "%s", name);
-        snprintf(val, sizeof val, "%.10g", v[i]);
-        kv_add(&c->r->obs, &c->r->n_obs, col, val);
+            snprintf(col, sizeof col, "%s", o->name);
+        snprintf(val, sizeof val, "%.10g", o->value[i]);
+        kv_add(&r->obs, &r->n_obs, col, val);
     }
-out:
-    if (ms >= 0)
-        H5Sclose(ms);
-    if (fs >= 0)
-        H5Sclose(fs);
-    if (ds >= 0)
-        H5Dclose(ds);
-    return 0;
-}
-
-static void read_observables(const char *path, row *r)
-{
-    H5E_auto2_t func;
-    void *data;
-    H5Eget_auto2(H5E_DEFAULT, &func, &data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f >= 0) {
-        hid_t g = H5Gopen2(f, "/observables", H5P_DEFAULT);
-        if (g >= 0) {
-            obs_ctx c = {r};
-            hsize_t idx = 0;
-            if (H5Literate(g, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, obs_cb, &c) < 0) {
-                idx = 0;
-                H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, obs_cb, &c);
-            }
-            H5Gclose(g);
-        }
-        H5Fclose(f);
-    }
-    H5Eset_auto2(H5E_DEFAULT, func, data);
 }
 
 /* ---- one run ------------------------------------------------------------------------------ */
 
-/* STEM of a run file path (without .h5). */
-static void stem_of(const char *path, char *stem, size_t n)
-{
-    snprintf(stem, n, "%s", path);
-    size_t l = strlen(stem);
-    if (l > 3 && strcmp(stem + l - 3, ".h5") == 0)
-        stem[l - 3] = '\0';
-}
-
 /* The file holding the run's latest state: the last segment STEM.segK.h5, else the file. */
 static void latest_segment(const char *path, char *out, size_t n)
 {
-    char stem[CONFIG_STR], seg[CONFIG_STR + 32];
-    stem_of(path, stem, sizeof stem);
+    char seg[CONFIG_STR + 32];
     snprintf(out, n, "%s", path);
-    for (int k = 1; k < 10000; k++) {
-        snprintf(seg, sizeof seg, "%s.seg%d.h5", stem, k);
+    for (int k = 1; k <= RUNFILES_MAX_SEGMENT; k++) {
+        runfiles_segment(path, k, seg, sizeof seg);
         if (access(seg, F_OK) != 0)
             break;
         snprintf(out, n, "%s", seg);
@@ -240,18 +178,18 @@ static void read_row(row *r)
     r->layers = -1;
     r->ck_layer = -1;
     runfiles_checkpoints(r->file, ck, NULL, NULL, sizeof ck);
-    h5md_probe_info pi;
-    if (access(ck, F_OK) == 0 && h5md_probe(ck, &pi, err, sizeof err) == 0) {
+    probe_info pi;
+    if (access(ck, F_OK) == 0 && probe_file(ck, &pi, err, sizeof err) == 0) {
         if (pi.is_checkpoint)
             r->ck_layer = (long)pi.ck_layer;
-        h5md_probe_free(&pi);
+        probe_free(&pi);
     }
     if (access(r->file, F_OK) != 0) {
         r->status = "missing";
         return;
     }
     latest_segment(r->file, latest, sizeof latest);
-    if (h5md_probe(latest, &pi, err, sizeof err) != 0) {
+    if (probe_file(latest, &pi, err, sizeof err) != 0) {
         fprintf(stderr, "rwpo: warning: %s\n", err);
         r->status = "damaged";
         return;
@@ -269,8 +207,8 @@ static void read_row(row *r)
     const char *L = kv_get(r->all, r->n_all, "run.layers");
     if (L)
         r->layers = strtol(L, NULL, 10);
-    h5md_probe_free(&pi);
-    read_observables(latest, r);
+    probe_free(&pi);
+    probe_last_observables(latest, obs_cb, r);
 }
 
 /* ---- inputs ------------------------------------------------------------------------------- */

@@ -25,7 +25,7 @@
 
 #include "rwpo/base/comm.h"
 #include "rwpo/base/log.h"
-#include "rwpo/io/h5md.h"
+#include "rwpo/io/input.h"
 #include "scalapack.h"
 
 struct linalg {
@@ -269,7 +269,7 @@ int linalg_read(linalg *la, const char *spec, char *err, size_t errlen)
 {
     const long m = la->m, d = la->d;
     if (la->Afull) {
-        int rc = h5md_read_matrix(spec, la->comm, m, (int)d, 0, m, la->Afull, err, errlen);
+        int rc = input_read_matrix(spec, la->comm, m, (int)d, 0, m, la->Afull, err, errlen);
         if (comm_agree_error(la->comm, rc != 0, err, errlen))
             return -1;
         local_from_full(la, la->Afull);
@@ -283,7 +283,7 @@ int linalg_read(linalg *la, const char *spec, char *err, size_t errlen)
     if (off + cnt > m)
         cnt = m - off;
     double *rows = xmalloc((size_t)(cnt > 0 ? cnt : 1) * (size_t)d * sizeof(double));
-    int rc = h5md_read_matrix(spec, la->comm, m, (int)d, off, cnt, rows, err, errlen);
+    int rc = input_read_matrix(spec, la->comm, m, (int)d, off, cnt, rows, err, errlen);
     if (comm_agree_error(la->comm, rc != 0, err, errlen)) {
         free(rows);
         return -1;

@@ -12,7 +12,7 @@
 #include "rwpo/base/comm.h"
 #include "rwpo/base/log.h"
 #include "rwpo/base/rng.h"
-#include "rwpo/io/h5md.h"
+#include "rwpo/io/input.h"
 #include "rwpo/problems/marginal.h"
 
 const char *problem_name(config_problem type)
@@ -318,7 +318,7 @@ static int operator_rows(const rwpo_config *cfg, MPI_Comm comm, long d, const ch
     char sub[1800];
     int nd = 0;
     long dims[2] = {0, 0};
-    int rc = h5md_dataset_shape(cfg->operator_file, &nd, dims, sub, sizeof sub);
+    int rc = input_dataset_shape(cfg->operator_file, &nd, dims, sub, sizeof sub);
     if (agree(comm, rc != 0, sub, sizeof sub)) {
         snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
         return -1;
@@ -347,7 +347,7 @@ static int open_linear(problem *p, const rwpo_config *cfg, MPI_Comm comm, char *
         if (operator_rows(cfg, comm, d, "A", "[m][d]", &p->m, err, errlen) != 0)
             return -1;
         int rc;
-        rc = h5md_dataset_shape(cfg->data_file, &nd, dims, sub, sizeof sub);
+        rc = input_dataset_shape(cfg->data_file, &nd, dims, sub, sizeof sub);
         if (agree(comm, rc != 0, sub, sizeof sub)) {
             snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
             return -1;
@@ -378,14 +378,14 @@ static int open_linear(problem *p, const rwpo_config *cfg, MPI_Comm comm, char *
             snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
             return -1;
         }
-        int rc = h5md_read_vector(cfg->data_file, p->m, p->b, sub, sizeof sub);
+        int rc = input_read_vector(cfg->data_file, p->m, p->b, sub, sizeof sub);
         if (agree(comm, rc != 0, sub, sizeof sub)) {
             snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
             return -1;
         }
         if (cfg->truth_file[0]) {
             p->x_true = xcalloc((size_t)d, sizeof(double));
-            rc = h5md_read_vector(cfg->truth_file, d, p->x_true, sub, sizeof sub);
+            rc = input_read_vector(cfg->truth_file, d, p->x_true, sub, sizeof sub);
             if (agree(comm, rc != 0, sub, sizeof sub)) {
                 snprintf(err, errlen, "[problem] truth_file = %s: %s", cfg->truth_file, sub);
                 return -1;
@@ -467,13 +467,13 @@ static int open_logistic(problem *p, const rwpo_config *cfg, MPI_Comm comm, char
         int rc;
         p->feat = xcalloc((size_t)(p->m * d), sizeof(double));
         p->label = xcalloc((size_t)p->m, sizeof(double));
-        rc = h5md_read_matrix(cfg->operator_file, comm, p->m, (int)d, 0, p->m, p->feat, sub,
+        rc = input_read_matrix(cfg->operator_file, comm, p->m, (int)d, 0, p->m, p->feat, sub,
                               sizeof sub);
         if (agree(comm, rc != 0, sub, sizeof sub)) {
             snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
             return -1;
         }
-        rc = h5md_read_vector(cfg->data_file, p->m, p->label, sub, sizeof sub);
+        rc = input_read_vector(cfg->data_file, p->m, p->label, sub, sizeof sub);
         for (long i = 0; rc == 0 && i < p->m; i++)
             if (p->label[i] != 0.0 && p->label[i] != 1.0) {
                 snprintf(sub, sizeof sub, "label %ld is %g (allowed: 0 or 1)", i, p->label[i]);
@@ -485,7 +485,7 @@ static int open_logistic(problem *p, const rwpo_config *cfg, MPI_Comm comm, char
         }
         if (cfg->truth_file[0]) {
             p->x_true = xcalloc((size_t)d, sizeof(double));
-            rc = h5md_read_vector(cfg->truth_file, d, p->x_true, sub, sizeof sub);
+            rc = input_read_vector(cfg->truth_file, d, p->x_true, sub, sizeof sub);
             if (agree(comm, rc != 0, sub, sizeof sub)) {
                 snprintf(err, errlen, "[problem] truth_file = %s: %s", cfg->truth_file, sub);
                 return -1;

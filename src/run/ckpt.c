@@ -2,7 +2,7 @@
  * @file ckpt.c
  * @brief Checkpoint writing (temporary file, fsync, rotation) and restart (see ckpt.h).
  *
- * HDF5 goes through h5md.c, agreement through comm.c; the file-system steps that make a
+ * HDF5 goes through src/io (h5md, input, probe), agreement through comm.c; the file-system steps that make a
  * checkpoint durable (fsync of the file and of its directory, the two renames) are done by rank 0
  * and their verdict broadcast.
  */
@@ -24,6 +24,8 @@
 #include "rwpo/base/comm.h"
 #include "rwpo/base/log.h"
 #include "rwpo/base/runfiles.h"
+#include "rwpo/io/input.h"
+#include "rwpo/io/probe.h"
 #include "rwpo/io/h5md.h"
 
 static double g_last_seconds = 0.0;
@@ -174,7 +176,7 @@ static void split_restart_spec(const char *spec, char *path, size_t n, long *lay
 }
 
 /* A sampler's value stored in /checkpoint (ckpt_write). 0, or -1 if the file lacks it. */
-static int checkpoint_value(const h5md_probe_info *pi, const char *name, double *v)
+static int checkpoint_value(const probe_info *pi, const char *name, double *v)
 {
     if (strcmp(name, "neighbours") == 0) {
         *v = pi->ck_neighbours;
@@ -188,10 +190,10 @@ static decision examine(const char *path, long want_layer, const rwpo_config *cf
                         int allow_physics)
 {
     decision dc = {0};
-    h5md_probe_info pi;
+    probe_info pi;
     char err[1024] = "";
     snprintf(dc.src.path, sizeof dc.src.path, "%.*s", (int)sizeof dc.src.path - 1, path);
-    if (h5md_probe(path, &pi, err, sizeof err) != 0) {
+    if (probe_file(path, &pi, err, sizeof err) != 0) {
         /* another program's or an unreadable file: damaged (a fallback may exist) */
         dc.verdict = -1;
         snprintf(dc.msg, sizeof dc.msg, "cannot restart from %s", err);
@@ -285,14 +287,14 @@ static decision examine(const char *path, long want_layer, const rwpo_config *cf
         log_warn("restarting from %s with physics changes: %s", path, diff);
     dc.verdict = CKPT_OK;
 out:
-    h5md_probe_free(&pi);
+    probe_free(&pi);
     return dc;
 }
 
 /* Read the source's particles into s (collective); for checkpoints verify the content hash. */
 static int load(sim *s, const decision *dc, char *err, size_t errlen)
 {
-    int rc = h5md_read_frame(dc->src.path, comm_world(), dc->src.frame, s->cfg.n,
+    int rc = input_read_frame(dc->src.path, comm_world(), dc->src.frame, s->cfg.n,
                              (int)s->cfg.dim, s->p->offset, s->p->n_local, s->p->x, err, errlen);
     if (comm_agree_max(rc != 0)) {
         if (rc == 0)
@@ -303,11 +305,11 @@ static int load(sim *s, const decision *dc, char *err, size_t errlen)
         /* the stored hash is re-read on rank 0 and broadcast */
         char stored[32] = "";
         if (s->rank == 0) {
-            h5md_probe_info pi;
+            probe_info pi;
             char e2[256];
-            if (h5md_probe(dc->src.path, &pi, e2, sizeof e2) == 0) {
+            if (probe_file(dc->src.path, &pi, e2, sizeof e2) == 0) {
                 snprintf(stored, sizeof stored, "%s", pi.ck_content);
-                h5md_probe_free(&pi);
+                probe_free(&pi);
             }
         }
         comm_bcast_bytes(stored, sizeof stored);
@@ -335,13 +337,13 @@ int ckpt_restore(sim *s, const char *spec, int allow_physics, ckpt_source *src)
          * run.layers (nothing to do) */
         int out_state = 0;
         if (s->rank == 0) {
-            h5md_probe_info pi;
+            probe_info pi;
             char e[512];
-            if (h5md_probe(s->cfg.output, &pi, e, sizeof e) == 0) {
+            if (probe_file(s->cfg.output, &pi, e, sizeof e) == 0) {
                 const int complete = pi.status && strcmp(pi.status, "complete") == 0;
                 if (pi.n_rec > 0)
                     out_state = !complete ? 1 : pi.steps[pi.n_rec - 1] >= s->cfg.layers ? 3 : 2;
-                h5md_probe_free(&pi);
+                probe_free(&pi);
             }
         }
         comm_bcast_bytes(&out_state, sizeof out_state);

@@ -12,6 +12,7 @@
 
 #include "rwpo/base/comm.h"
 #include "rwpo/base/log.h"
+#include "rwpo/io/probe.h"
 
 /* Order-preserving map of a double to an unsigned 64-bit key (finite values, -0 < +0). */
 static uint64_t order_key(double v)
@@ -173,7 +174,7 @@ int posterior_summary(sim *s)
         }
         log_info("posterior summary at layer %ld over N = %ld particles (mean, std, central 95%% "
                  "interval)%s", s->layer, s->p->n_global, s->out ? ", stored in /posterior" : "");
-        h5md_print_posterior(stdout, d, mean, std, lower, upper, prob->x_true, ref, ref_name);
+        probe_posterior_table(stdout, d, mean, std, lower, upper, prob->x_true, ref, ref_name);
         fflush(stdout);
     }
     free(v);

@@ -14,6 +14,8 @@
 #include "rwpo/base/log.h"
 #include "rwpo/base/runfiles.h"
 #include "rwpo/base/timers.h"
+#include "rwpo/io/input.h"
+#include "rwpo/io/probe.h"
 
 /* Read the initial cloud from particles.init_file, or draw it. 0 or 1 (agreed). */
 static int initial_cloud(sim *s)
@@ -21,7 +23,7 @@ static int initial_cloud(sim *s)
     const rwpo_config *cfg = &s->cfg;
     if (cfg->init == INIT_FILE) {
         char err[2048] = "", msg[4400];
-        int rc = h5md_read_matrix(cfg->init_file, comm_world(), cfg->n, (int)cfg->dim,
+        int rc = input_read_matrix(cfg->init_file, comm_world(), cfg->n, (int)cfg->dim,
                                   s->p->offset, s->p->n_local, s->p->x, err, sizeof err);
         snprintf(msg, sizeof msg, "[particles] init_file = %s: %s", cfg->init_file, err);
         return comm_agree_failure(rc != 0, msg);
@@ -91,12 +93,12 @@ static int open_restarted(sim *s, const sim_resume *from)
      * before its replacement frames exist): the run goes on in a new segment */
     long long keep = -1;
     if (exists && s->rank == 0) {
-        h5md_probe_info pi;
-        if (h5md_probe(c->output, &pi, err, sizeof err) == 0) {
+        probe_info pi;
+        if (probe_file(c->output, &pi, err, sizeof err) == 0) {
             if (pi.status && strcmp(pi.status, "complete") == 0 && pi.n_rec > 0 &&
                 pi.steps[pi.n_rec - 1] > s->layer)
                 keep = pi.steps[pi.n_rec - 1];
-            h5md_probe_free(&pi);
+            probe_free(&pi);
         }
     }
     comm_bcast_bytes(&keep, sizeof keep);

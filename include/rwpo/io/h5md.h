@@ -19,6 +19,16 @@
  * with, and must be called by all its ranks with the same arguments (except the per-rank particle
  * block). This module makes no MPI calls of its own: it hands the communicator to HDF5.
  * Errors are returned (negative) with a one-line message in err; nothing aborts.
+ *
+ * The io layer (the only code that includes <hdf5.h>) has one module per job:
+ *   h5md.h   the run file: create, write, reopen to continue, close (src/io/h5md.c,
+ *            src/io/h5md_append.c);
+ *   input.h  readers of user inputs "path.h5:/dataset" and of run-file frames (src/io/input.c);
+ *   probe.h  read-only probing of run and checkpoint files and the `rwpo info` / posterior
+ *            printers (src/io/probe.c, src/io/info.c).
+ * Their shared HDF5 helpers (error messages, silencing HDF5's error printing, attributes, groups,
+ * datasets) are private to src/io (src/io/h5util.h); the run-file handle's layout is private to
+ * src/io/h5md_file.h.
  */
 #ifndef RWPO_H5MD_H
 #define RWPO_H5MD_H
@@ -26,7 +36,6 @@
 #include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "rwpo/base/values.h"
 
@@ -68,17 +77,6 @@ int h5md_set_status(h5md_file *f, const char *status, char *err, size_t errlen);
 /** Close and free; accepts NULL. Returns 0 or negative on error. */
 int h5md_close(h5md_file *f);
 
-/**
- * Read rows [offset, offset + n_local) of a 2-D float dataset "path.h5:/dataset" of shape
- * [n_global][dim] (collective). Checks the file is HDF5, the dataset exists, is 2-D, floating
- * point, of the expected shape and finite. The finiteness check covers this rank's rows only,
- * so only the ranks holding a non-finite value return -1 for it: agree on the outcome with a
- * reduction.
- * @return 0, or -1 with a one-line reason in err
- */
-int h5md_read_matrix(const char *spec, MPI_Comm comm, long n_global, int dim, long offset,
-                     long n_local, double *x, char *err, size_t errlen);
-
 /* ---- checkpoints and restart ------------------------------------------------------------- */
 
 /** Flag of h5md_create_ex: Fletcher32 checksum filter on the position data. */
@@ -108,62 +106,6 @@ long h5md_frames(const h5md_file *f);
 long long h5md_last_step(const h5md_file *f);
 
 /**
- * Read this rank's rows of frame `frame` (0-based record index) of the positions of a run or
- * checkpoint file (collective; checksum errors and non-finite values fail).
- */
-int h5md_read_frame(const char *path, MPI_Comm comm, long frame, long n_global, int dim,
-                    long offset, long n_local, double *x, char *err, size_t errlen);
-
-/** What a run or checkpoint file holds (filled by h5md_probe; free with h5md_probe_free). */
-typedef struct {
-    char *creator;          /**< "rwpo" */
-    char *status;           /**< /parameters status (may be NULL) */
-    char *config_ini;       /**< the stored resolved configuration */
-    long n_global;          /**< N */
-    int dim;                /**< d */
-    long n_rec;             /**< readable frames */
-    long long *steps;       /**< [n_rec] layer of each frame */
-    double *times;          /**< [n_rec] time of each frame */
-    int segment;            /**< 0 for an original run file, k for the k-th continuation */
-    int is_checkpoint;      /**< has /checkpoint */
-    char *ck_format;        /**< "rwpo-checkpoint" */
-    long long ck_format_version;
-    long long ck_layer;
-    double ck_time;
-    long long ck_traj_frames; /**< frames of the trajectory at the checkpoint */
-    double ck_neighbours;   /**< effective neighbours of the checkpoint's layer */
-    char *ck_hash;          /**< physics hash of the configuration (hex) */
-    char *ck_content;       /**< content hash of the particle data (hex) */
-} h5md_probe_info;
-
-/** Inspect a file (serial, one rank): fails with a reason on anything unreadable. */
-int h5md_probe(const char *path, h5md_probe_info *pi, char *err, size_t errlen);
-/** Free what h5md_probe allocated. */
-void h5md_probe_free(h5md_probe_info *pi);
-
-/**
- * Print a summary of a run file (layers recorded, N, d, status, parameters, last observables)
- * to `out`. Serial: call on one rank. @return 0, or -1 with reason in err.
- */
-int h5md_info(const char *path, FILE *out, char *err, size_t errlen);
-
-/* ---- inputs of the inverse problems and the posterior summary (issue 5) ------------------ */
-
-/**
- * Shape of the dataset "path.h5:/dataset" (serial: any rank may call it; opens read-only).
- * @param ndims 1 or 2; dims[0], dims[1] (dims[1] = 1 for a vector)
- * @return 0, or -1 with a one-line reason (no file, not HDF5, no dataset, not numeric, > 2-D)
- */
-int h5md_dataset_shape(const char *spec, int *ndims, long dims[2], char *err, size_t errlen);
-
-/**
- * Read a whole vector dataset "path.h5:/dataset" of n entries (1-D, or 2-D with one dimension 1)
- * into out (serial: every rank that needs it reads it). Checks length and finiteness (the message
- * names the entry). @return 0, or -1 with a one-line reason.
- */
-int h5md_read_vector(const char *spec, long n, double *out, char *err, size_t errlen);
-
-/**
  * Write a 1-D [dims[0]] or 2-D [dims[0]][dims[1]] float64 dataset at the absolute path `name`
  * (e.g. "/posterior/mean"; groups are created; an existing dataset is replaced), with an optional
  * string attribute "description". Collective: every rank calls it with the same name and dims;
@@ -171,21 +113,5 @@ int h5md_read_vector(const char *spec, long n, double *out, char *err, size_t er
  */
 int h5md_write_dataset(h5md_file *f, const char *name, int rank, const long *dims,
                        const double *data, const char *description, char *err, size_t errlen);
-
-/**
- * Print the compact posterior table (coordinates 1..8 and the last 3 when d > 12): mean, std,
- * q2.5%, q97.5% and, when given (non-NULL), the truth and a reference column. Serial.
- */
-void h5md_print_posterior(FILE *out, long d, const double *mean, const double *std,
-                          const double *lower, const double *upper, const double *truth,
-                          const double *reference, const char *reference_name);
-
-/**
- * Print the posterior summary stored in a run file (/posterior, with /problem/x_true and
- * /problem/exact_mean or /problem/map when present). Prints nothing and returns 0 when the file
- * has no /posterior (a run that did not finish). Serial: call on one rank (rwpo info).
- * @return 0, or -1 if the file cannot be opened as HDF5
- */
-int h5md_info_posterior(const char *path, FILE *out);
 
 #endif /* RWPO_H5MD_H */

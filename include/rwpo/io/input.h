@@ -1,0 +1,55 @@
+/**
+ * @file input.h
+ * @brief Readers of user inputs given as "path.h5:/dataset" (initial particles, operators, data,
+ *        truths of the inverse problems) and of the position frames of run and checkpoint files.
+ *
+ * A spec is split at its last ":/" (the file name may contain ':'). Every check names the file
+ * and the dataset in a one-line message in err: no such file, not an HDF5 file, no such dataset
+ * (naming the first missing component), not a dataset, wrong rank, type or shape, non-finite
+ * values (naming the entry). The caller owns every buffer. Nothing is kept open between calls.
+ * The matrix and frame readers are COLLECTIVE (the communicator is handed to HDF5's MPI-IO
+ * driver; this module makes no MPI calls); the vector and shape readers are serial.
+ * Part of the io layer (see h5md.h for its modules).
+ */
+#ifndef RWPO_INPUT_H
+#define RWPO_INPUT_H
+
+#include <mpi.h>
+#include <stddef.h>
+
+/**
+ * Read rows [offset, offset + n_local) of a 2-D float dataset "path.h5:/dataset" of shape
+ * [n_global][dim] into x (n_local * dim doubles, row-major; caller-owned). Collective: every rank
+ * of comm calls it with its own row block (n_local may be 0, x then may be NULL). Checks the file
+ * is HDF5, the dataset exists, is 2-D, floating point, of the expected shape and finite. The
+ * finiteness check covers this rank's rows only, so only the ranks holding a non-finite value
+ * return -1 for it: agree on the outcome with a reduction.
+ * @return 0, or -1 with a one-line reason in err
+ */
+int input_read_matrix(const char *spec, MPI_Comm comm, long n_global, int dim, long offset,
+                      long n_local, double *x, char *err, size_t errlen);
+
+/**
+ * Read this rank's rows [offset, offset + n_local) of frame `frame` (0-based record index) of the
+ * positions /particles/cloud/position/value [frames][n_global][dim] of a run or checkpoint file
+ * into x (caller-owned). Collective, as input_read_matrix; checksum errors and non-finite values
+ * fail. @return 0, or -1 with a one-line reason in err
+ */
+int input_read_frame(const char *path, MPI_Comm comm, long frame, long n_global, int dim,
+                     long offset, long n_local, double *x, char *err, size_t errlen);
+
+/**
+ * Shape of the dataset "path.h5:/dataset" (serial: any rank may call it; opens read-only).
+ * @param ndims 1 or 2; dims[0], dims[1] (dims[1] = 1 for a vector)
+ * @return 0, or -1 with a one-line reason (no file, not HDF5, no dataset, not numeric, > 2-D)
+ */
+int input_dataset_shape(const char *spec, int *ndims, long dims[2], char *err, size_t errlen);
+
+/**
+ * Read a whole vector dataset "path.h5:/dataset" of n entries (1-D, or 2-D with one dimension 1)
+ * into out (n doubles, caller-owned). Serial: every rank that needs it reads it. Checks length
+ * and finiteness (the message names the entry). @return 0, or -1 with a one-line reason.
+ */
+int input_read_vector(const char *spec, long n, double *out, char *err, size_t errlen);
+
+#endif /* RWPO_INPUT_H */
