@@ -11,10 +11,10 @@
  * continued run file must hold the same frames as an uninterrupted one. The restart-source
  * decisions (none, done, a damaged latest checkpoint falling back to the previous one, refusals
  * of another N or d, of changed physics keys unless allowed, of a layer that is not recorded)
- * are checked through ckpt_restart's return value and the state it loads.
+ * are checked through ckpt_restore's return value and the state it loads.
  *
- * Only the public API is used (sim_create, sim_layer, sim_record, ckpt_write, ckpt_restart,
- * h5md_probe/h5md_read_frame to inspect files); the helpers are small so that a change of the
+ * Only the public API is used (sim_create, sim_layer, sim_record, ckpt_write, ckpt_restore,
+ * probe_file/input_read_frame to inspect files); the helpers are small so that a change of the
  * ckpt API touches few lines. Every verdict is agreed across ranks before it is asserted. Files
  * go to a directory made by mkdtemp on rank 0 (its name broadcast) and removed at the end.
  */
@@ -33,6 +33,8 @@
 #include "rwpo/base/config.h"
 #include "rwpo/base/runfiles.h"
 #include "rwpo/io/h5md.h"
+#include "rwpo/io/input.h"
+#include "rwpo/io/probe.h"
 #include "rwpo/run/sim.h"
 
 #include "mpi_check.h"
@@ -90,10 +92,10 @@ static void keep(const sim *s, history *h)
 static int reference_run(const rwpo_config *c, unsigned ckpt_mask, int complete, history *h)
 {
     int code = -1;
-    sim *s = sim_create(c, 1, &code);
+    sim *s = sim_create(c, &code);
     if (!all_ok(s != NULL))
         return 0;
-    int ok = sim_record(s) == 0;
+    int ok = sim_open_output(s, NULL) == 0 && sim_record(s) == 0;
     keep(s, h);
     while (ok && s->layer < c->layers) {
         ok = sim_layer(s) == 0 && (!sim_is_recorded(s, s->layer) || sim_record(s) == 0);
@@ -109,22 +111,26 @@ static int reference_run(const rwpo_config *c, unsigned ckpt_mask, int complete,
     return all_ok(ok);
 }
 
-/* A run created without output and restarted from spec: ckpt_restart's outcome; the run in *out
- * when CKPT_OK (NULL otherwise). */
+/* A run restarted from spec as `rwpo run` does (ckpt_restore, then sim_open_output): the
+ * outcome; the run in *out when CKPT_OK (NULL otherwise). */
 static int restart(const rwpo_config *c, const char *spec, int allow_physics, sim **out)
 {
     int code = -1;
     *out = NULL;
-    sim *s = sim_create(c, 0, &code);
+    sim *s = sim_create(c, &code);
     ck_assert_int_eq(all_ok(s != NULL), 1);
-    int r = ckpt_restart(s, spec, allow_physics);
+    ckpt_source src = {0};
+    int r = ckpt_restore(s, spec, allow_physics, &src);
     int same = r;
     MPI_Bcast(&same, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    ck_assert_msg(all_ok(same == r), "ckpt_restart returned different outcomes on the ranks");
-    if (r == CKPT_OK)
+    ck_assert_msg(all_ok(same == r), "ckpt_restore returned different outcomes on the ranks");
+    if (r == CKPT_OK) {
+        const sim_resume from = {src.path, spec, src.min_frames};
+        ck_assert_int_eq(all_ok(sim_open_output(s, &from) == 0), 1);
         *out = s;
-    else
+    } else {
         sim_destroy(s);
+    }
     return r;
 }
 
@@ -214,13 +220,13 @@ static int recorded_layers(const char *path, long long *steps, double *times, in
 {
     int n = -1;
     if (comm_rank() == 0) {
-        h5md_probe_info pi;
+        probe_info pi;
         char err[1024];
-        if (h5md_probe(path, &pi, err, sizeof err) == 0) {
+        if (probe_file(path, &pi, err, sizeof err) == 0) {
             n = pi.n_rec < max ? (int)pi.n_rec : max;
             memcpy(steps, pi.steps, (size_t)n * sizeof *steps);
             memcpy(times, pi.times, (size_t)n * sizeof *times);
-            h5md_probe_free(&pi);
+            probe_free(&pi);
         }
     }
     MPI_Bcast(&n, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -238,7 +244,7 @@ static int frame_is(const rwpo_config *c, const char *path, long frame, const hi
     particles_shard(c->n, comm_size(), comm_rank(), &nl, &off);
     double *x = malloc(h->bytes ? h->bytes : 1);
     char err[1024];
-    int ok = h5md_read_frame(path, comm_world(), frame, c->n, (int)c->dim, off, nl, x, err,
+    int ok = input_read_frame(path, comm_world(), frame, c->n, (int)c->dim, off, nl, x, err,
                              sizeof err) == 0 &&
              memcmp(x, h->x[k], h->bytes) == 0;
     free(x);
@@ -326,19 +332,21 @@ START_TEST(test_auto_none_done)
     make_config(&c, "none.h5");
     ck_assert_int_eq(restart(&c, "auto", 0, &s), CKPT_NONE);
 
-    history h = {0}; /* an interrupted run without checkpoints: a fresh start too */
+    history h = {0}; /* an interrupted run without checkpoints: its last recorded layer */
     make_config(&c, "nockpt.h5");
     ck_assert_int_eq(reference_run(&c, 0, 0, &h), 1);
-    ck_assert_int_eq(restart(&c, "auto", 0, &s), CKPT_NONE);
+    int outcome;
+    ck_assert_int_eq(restart_layer(&c, "auto", 0, &h, &outcome), LAYERS);
+    ck_assert_int_eq(outcome, CKPT_OK);
     history_free(&h);
 
     history g = {0};
     make_config(&c, "done.h5");
     ck_assert_int_eq(reference_run(&c, 1u << 2, 1, &g), 1);
     ck_assert_int_eq(restart(&c, "auto", 0, &s), CKPT_DONE);
-    c.layers = LAYERS + 2; /* not a physics key */
-    int outcome;
-    ck_assert_int_eq(restart_layer(&c, "auto", 0, &g, &outcome), 2);
+    c.layers = LAYERS + 2; /* not a physics key: the complete file's last frame, newer than the
+                            * checkpoint of layer 2 */
+    ck_assert_int_eq(restart_layer(&c, "auto", 0, &g, &outcome), LAYERS);
     ck_assert_int_eq(outcome, CKPT_OK);
     history_free(&g);
 }
@@ -372,7 +380,12 @@ START_TEST(test_damaged_fallback)
     ck_assert_int_eq(restart_layer(&d, latest, 0, &h, &outcome), 2);
     ck_assert_int_eq(outcome, CKPT_OK);
 
+    /* both damaged: the run file's last frame (layer 2: the restarts above opened the run file
+     * as `rwpo run` does, which truncated it to the restart layer) */
     ck_assert_int_eq(damage(prev, 0), 1);
+    ck_assert_int_eq(restart_layer(&d, "auto", 0, &h, &outcome), 2);
+    ck_assert_int_eq(outcome, CKPT_OK);
+    ck_assert_int_eq(damage(d.output, 0), 1); /* and the run file too: refused */
     sim *s;
     ck_assert_int_eq(restart(&d, "auto", 0, &s), CKPT_BAD);
     history_free(&h);
