@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "rwpo/base/runfiles.h"
+#include "rwpo/base/signals.h"
 
 /* The lock this process holds (path), "" when none. */
 static char g_held[4096 + 16];
@@ -58,6 +59,7 @@ static int create(const char *path)
         return rc;
     }
     snprintf(g_held, sizeof g_held, "%s", path);
+    signals_cleanup_file(path); /* a signal during start-up must not leave it behind */
     return 0;
 }
 
@@ -153,6 +155,7 @@ void lock_release(const char *output)
     char path[4096 + 16];
     runfiles_lock(output, path, sizeof path);
     if (g_held[0] && strcmp(g_held, path) == 0) {
+        signals_cleanup_file(NULL);
         unlink(path);
         g_held[0] = '\0';
     }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rwpo_build.h"
@@ -220,6 +221,20 @@ static int load_config(const cli *c, rwpo_config *cfg, long *point)
     return 0;
 }
 
+/* Paths the run only looks at: run.stop_file must not be a directory (it would "appear" at every
+ * layer and could never be removed). Collective; 0 or 1. */
+static int run_paths_ok(const rwpo_config *cfg)
+{
+    struct stat sb;
+    int bad = comm_rank() == 0 && cfg->stop_file[0] && stat(cfg->stop_file, &sb) == 0 &&
+              S_ISDIR(sb.st_mode);
+    comm_bcast_bytes(&bad, sizeof bad);
+    if (bad)
+        log_error("[run] stop_file = %s is a directory (allowed: the name of a file that does not "
+                  "exist yet; the run stops when it appears)", cfg->stop_file);
+    return bad;
+}
+
 /* Rank 0 takes the output's lock (lock.h); every rank returns 0, 1 (held by another run) or 2. */
 static int lock_output(const rwpo_config *cfg)
 {
@@ -313,11 +328,10 @@ static int cmd_run(const cli *c, double t_program)
         return 1;
     if (point >= 0)
         log_info("sweep point %ld of %s", point, c->file);
-    signals_install();
     timer_reset();
     timer_start(TIMER_total);
     timer_start(TIMER_setup);
-    int code = lock_output(&cfg);
+    int code = run_paths_ok(&cfg) ? 1 : lock_output(&cfg);
     sim *s = code == 0 ? sim_create(&cfg, &code) : NULL;
     const int go = s && start_run(c, s, &code);
 
@@ -409,8 +423,10 @@ static int cmd_summarize(const cli *c)
 
 int main(int argc, char **argv)
 {
+    signals_install(); /* a signal while MPI starts ends the process with the documented status */
     comm_init(&argc, &argv);
-    signals_install(); /* early: a stop request during setup must not kill the rank */
+    signals_set_rank(comm_rank());
+    signals_install();
     const double t_program = comm_wtime();
     int code = 1;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rwpo_build.h"
@@ -82,7 +83,9 @@ static int stop_requested(const sim *s, double t_program, double worst_layer, ru
         double need = 1.25 * worst_layer + 2.0 * ckpt_last_seconds() + 0.5;
         v[RUN_STOP_WALL_TIME] = comm_wtime() - t_program + need > s->cfg.wall_time;
     }
-    if (s->rank == 0 && s->cfg.stop_file[0] && access(s->cfg.stop_file, F_OK) == 0)
+    struct stat sb;
+    if (s->rank == 0 && s->cfg.stop_file[0] && stat(s->cfg.stop_file, &sb) == 0 &&
+        !S_ISDIR(sb.st_mode))
         v[RUN_STOP_FILE] = 1;
     comm_max_int(v, RUN_N_STOP);
     for (int i = 0; i < RUN_N_STOP; i++)
@@ -101,6 +104,7 @@ int run_loop(sim *s, const run_opts *o, run_stop *why)
     const long first = s->layer;
     int code = 0;
     *why = RUN_NOT_STOPPED;
+    signals_defer(); /* a stop request is now honoured after the layer, with a checkpoint */
     while (s->layer < cfg->layers) {
         const double tl = comm_wtime();
         code = sim_layer(s);
