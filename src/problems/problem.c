@@ -304,10 +304,54 @@ static void sparse_truth(uint64_t seed, long d, long k, double *x)
     free(idx);
 }
 
-/* Agree on a failure: 1 (err identical everywhere) if any rank failed. */
-static int agree(MPI_Comm comm, int failed, char *err, size_t errlen)
+/* data_file into out [m] (labels: every entry must be 0 or 1), then the optional truth_file
+ * into x_true [dim]; every rank reads them (collective: a failure is agreed, -1 on every rank
+ * with the same message). 0 or -1. */
+static int read_data(problem *p, const rwpo_config *cfg, MPI_Comm comm, double *out, int labels,
+                     char *err, size_t errlen)
 {
-    return comm_agree_error(comm, failed, err, errlen);
+    char sub[1800];
+    int rc = h5md_read_vector(cfg->data_file, p->m, out, sub, sizeof sub);
+    for (long i = 0; labels && rc == 0 && i < p->m; i++)
+        if (out[i] != 0.0 && out[i] != 1.0) {
+            snprintf(sub, sizeof sub, "label %ld is %g (allowed: 0 or 1)", i, out[i]);
+            rc = -1;
+        }
+    if (comm_agree_error(comm, rc != 0, sub, sizeof sub)) {
+        snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
+        return -1;
+    }
+    if (!cfg->truth_file[0])
+        return 0;
+    p->x_true = xcalloc((size_t)p->dim, sizeof(double));
+    rc = h5md_read_vector(cfg->truth_file, p->dim, p->x_true, sub, sizeof sub);
+    if (comm_agree_error(comm, rc != 0, sub, sizeof sub)) {
+        snprintf(err, errlen, "[problem] truth_file = %s: %s", cfg->truth_file, sub);
+        return -1;
+    }
+    return 0;
+}
+
+/* A [m][d] from operator_file into the operator p->la: every rank reads the rows linalg stores
+ * there (all of them when replicated, a contiguous block when distributed) and hands them over
+ * (collective: a read failure, e.g. a non-finite entry in one rank's rows, is agreed). 0 or -1. */
+static int read_operator(problem *p, const rwpo_config *cfg, MPI_Comm comm, char *err,
+                         size_t errlen)
+{
+    char sub[1800];
+    long off, cnt;
+    linalg_row_block(p->la, &off, &cnt);
+    double *rows = xmalloc((size_t)(cnt > 0 ? cnt : 1) * (size_t)p->dim * sizeof(double));
+    int rc = h5md_read_matrix(cfg->operator_file, comm, p->m, (int)p->dim, off, cnt, rows, sub,
+                              sizeof sub);
+    if (comm_agree_error(comm, rc != 0, sub, sizeof sub)) {
+        snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
+        rc = -1;
+    } else {
+        linalg_set_rows(p->la, rows);
+    }
+    free(rows);
+    return rc;
 }
 
 /* Rows of the 2-D operator_file dataset, checked to have d = particles.dim columns (collective:
@@ -319,7 +363,7 @@ static int operator_rows(const rwpo_config *cfg, MPI_Comm comm, long d, const ch
     int nd = 0;
     long dims[2] = {0, 0};
     int rc = h5md_dataset_shape(cfg->operator_file, &nd, dims, sub, sizeof sub);
-    if (agree(comm, rc != 0, sub, sizeof sub)) {
+    if (comm_agree_error(comm, rc != 0, sub, sizeof sub)) {
         snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
         return -1;
     }
@@ -348,7 +392,7 @@ static int open_linear(problem *p, const rwpo_config *cfg, MPI_Comm comm, char *
             return -1;
         int rc;
         rc = h5md_dataset_shape(cfg->data_file, &nd, dims, sub, sizeof sub);
-        if (agree(comm, rc != 0, sub, sizeof sub)) {
+        if (comm_agree_error(comm, rc != 0, sub, sizeof sub)) {
             snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
             return -1;
         }
@@ -367,30 +411,19 @@ static int open_linear(problem *p, const rwpo_config *cfg, MPI_Comm comm, char *
     } else {
         p->m = cfg->problem_m > 0 ? cfg->problem_m : d;
     }
-    const linalg_options opt = {cfg->linalg_layout, cfg->linalg_block, cfg->linalg_memory_budget,
+    const linalg_layout layout = cfg->linalg_layout == LAYOUT_REPLICATED    ? LINALG_REPLICATED
+                                 : cfg->linalg_layout == LAYOUT_DISTRIBUTED ? LINALG_DISTRIBUTED
+                                                                            : LINALG_AUTO;
+    const linalg_options opt = {layout, cfg->linalg_block, cfg->linalg_memory_budget,
                                 cfg->linalg_grid_rows};
     p->la = linalg_create(comm, p->m, d, cfg->n, &opt, err, errlen);
     if (!p->la)
         return -1;
     p->b = xcalloc((size_t)p->m, sizeof(double));
     if (from_file) {
-        if (linalg_read(p->la, cfg->operator_file, sub, sizeof sub) != 0) {
-            snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
+        if (read_operator(p, cfg, comm, err, errlen) != 0 ||
+            read_data(p, cfg, comm, p->b, 0, err, errlen) != 0)
             return -1;
-        }
-        int rc = h5md_read_vector(cfg->data_file, p->m, p->b, sub, sizeof sub);
-        if (agree(comm, rc != 0, sub, sizeof sub)) {
-            snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
-            return -1;
-        }
-        if (cfg->truth_file[0]) {
-            p->x_true = xcalloc((size_t)d, sizeof(double));
-            rc = h5md_read_vector(cfg->truth_file, d, p->x_true, sub, sizeof sub);
-            if (agree(comm, rc != 0, sub, sizeof sub)) {
-                snprintf(err, errlen, "[problem] truth_file = %s: %s", cfg->truth_file, sub);
-                return -1;
-            }
-        }
     } else {
         op_ctx c = {cfg->problem_operator, (uint64_t)cfg->seed, p->m, 0,
                     1.0 / sqrt((double)p->m), cfg->blur_width, 0.0};
@@ -464,33 +497,16 @@ static int open_logistic(problem *p, const rwpo_config *cfg, MPI_Comm comm, char
     if (from_file) {
         if (operator_rows(cfg, comm, d, "features", "[n][d]", &p->m, err, errlen) != 0)
             return -1;
-        int rc;
         p->feat = xcalloc((size_t)(p->m * d), sizeof(double));
         p->label = xcalloc((size_t)p->m, sizeof(double));
-        rc = h5md_read_matrix(cfg->operator_file, comm, p->m, (int)d, 0, p->m, p->feat, sub,
+        const int rc = h5md_read_matrix(cfg->operator_file, comm, p->m, (int)d, 0, p->m, p->feat, sub,
                               sizeof sub);
-        if (agree(comm, rc != 0, sub, sizeof sub)) {
+        if (comm_agree_error(comm, rc != 0, sub, sizeof sub)) {
             snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
             return -1;
         }
-        rc = h5md_read_vector(cfg->data_file, p->m, p->label, sub, sizeof sub);
-        for (long i = 0; rc == 0 && i < p->m; i++)
-            if (p->label[i] != 0.0 && p->label[i] != 1.0) {
-                snprintf(sub, sizeof sub, "label %ld is %g (allowed: 0 or 1)", i, p->label[i]);
-                rc = -1;
-            }
-        if (agree(comm, rc != 0, sub, sizeof sub)) {
-            snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
+        if (read_data(p, cfg, comm, p->label, 1, err, errlen) != 0)
             return -1;
-        }
-        if (cfg->truth_file[0]) {
-            p->x_true = xcalloc((size_t)d, sizeof(double));
-            rc = h5md_read_vector(cfg->truth_file, d, p->x_true, sub, sizeof sub);
-            if (agree(comm, rc != 0, sub, sizeof sub)) {
-                snprintf(err, errlen, "[problem] truth_file = %s: %s", cfg->truth_file, sub);
-                return -1;
-            }
-        }
     } else {
         const uint64_t seed = (uint64_t)cfg->seed;
         p->m = cfg->problem_m > 0 ? cfg->problem_m : 500;

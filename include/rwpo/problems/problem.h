@@ -18,6 +18,9 @@
  *                    y_n ~ Bernoulli(sigmoid(x_n' theta_true)), theta_true = 1 on the first d/4
  *                    coordinates (method.md's logistic_l1), or features and labels from files
  *
+ * This module owns what an operator is: its generation and reading (problem_open); linalg only
+ * stores and applies it.
+ *
  * problem_open is collective (it reads files, distributes the operator and computes the
  * reference answers); problem_grad_all and problem_f_all are collective for `linear`. The other
  * functions are pure functions of the problem object: no MPI, no I/O.
