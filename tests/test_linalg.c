@@ -487,6 +487,7 @@ START_TEST(test_read_hdf5)
             c.linalg_layout = lay ? LAYOUT_DISTRIBUTED : LAYOUT_REPLICATED;
             c.linalg_block = 3;
             c.linalg_grid_rows = pr;
+            ck_assert_int_eq(problem_check_config(&c, "test", err, sizeof err), 0);
             problem *p = problem_open(&c, MPI_COMM_WORLD, err, sizeof err);
             ck_assert_msg(all_ok(p != NULL), "read: %s", err);
             ck_assert_int_eq(all_ok(linalg_is_distributed(p->la) == lay), 1);

@@ -5,7 +5,9 @@
  *
  * Order of precedence: table defaults < INI file < --set section.key=value (in order given).
  * Strict: unknown sections and keys (with a "did you mean"), keys given twice, missing required
- * keys, non-numbers, NaN/Inf, out-of-range values, keys of another problem type are errors.
+ * keys, non-numbers, NaN/Inf, out-of-range values, keys of another problem type are errors. The
+ * rules of a problem's own inputs (operator, data files) are checked by the problems layer
+ * (problem_check_config), called by whoever loads a configuration to run or check it.
  */
 #include "rwpo/base/config.h"
 
@@ -404,81 +406,6 @@ static const raw_entry *last_entry(const raw_list *l, const key_spec *k)
     return e;
 }
 
-/* Cross-checks of the linear and logistic problems (issue 5). 0 or -1 with err set. */
-static int validate_inverse(const rwpo_config *cfg, const char *path, char *err, size_t errlen)
-{
-    const int lin = cfg->problem == PROBLEM_LINEAR, logi = cfg->problem == PROBLEM_LOGISTIC;
-    if (!lin && !logi)
-        return 0;
-    const char *files[3] = {cfg->operator_file, cfg->data_file, cfg->truth_file};
-    const char *names[3] = {"operator_file", "data_file", "truth_file"};
-    for (int i = 0; i < 3; i++)
-        if (files[i][0] && !strstr(files[i], ":/")) {
-            log_format(err, errlen, "%s: [problem] %s = '%s': missing dataset (allowed: "
-                    "path.h5:/dataset)", path, names[i], files[i]);
-            return -1;
-        }
-    const int from_file = lin ? cfg->problem_operator == OPERATOR_FILE : cfg->operator_file[0];
-    if (lin && from_file && (!cfg->operator_file[0] || !cfg->data_file[0])) {
-        log_format(err, errlen, "%s: [problem] operator = file needs operator_file = path.h5:/A and "
-                "data_file = path.h5:/b", path);
-        return -1;
-    }
-    if (lin && !from_file && (cfg->operator_file[0] || cfg->data_file[0] || cfg->truth_file[0])) {
-        log_format(err, errlen, "%s: [problem] operator_file, data_file and truth_file need "
-                "operator = file (allowed: set operator = file, or remove them)", path);
-        return -1;
-    }
-    if (logi && !cfg->operator_file[0] != !cfg->data_file[0]) {
-        log_format(err, errlen, "%s: [problem] logistic data from a file needs both operator_file "
-                "(features [n][d]) and data_file (labels [n])", path);
-        return -1;
-    }
-    if (logi && !from_file && cfg->truth_file[0]) {
-        log_format(err, errlen, "%s: [problem] truth_file is only used with data from files "
-                "(operator_file, data_file)", path);
-        return -1;
-    }
-    if (lin && !from_file && cfg->problem_sparsity > cfg->dim) {
-        log_format(err, errlen, "%s: [problem] sparsity = %ld: more non-zeros than dim = %ld "
-                "(allowed: 0..%ld)", path, cfg->problem_sparsity, cfg->dim, cfg->dim);
-        return -1;
-    }
-    if (lin && cfg->problem_operator == OPERATOR_BLUR2D) {
-        long side = lround(sqrt((double)cfg->dim));
-        if (side * side != cfg->dim) {
-            log_format(err, errlen, "%s: [particles] dim = %ld: operator blur2d needs a square "
-                    "image, dim = side^2", path, cfg->dim);
-            return -1;
-        }
-    }
-    if (lin && (cfg->problem_operator == OPERATOR_BLUR1D ||
-                cfg->problem_operator == OPERATOR_BLUR2D) &&
-        cfg->problem_m != 0 && cfg->problem_m != cfg->dim) {
-        log_format(err, errlen, "%s: [problem] m = %ld: a blur operator is square (allowed: 0 or "
-                "dim = %ld)", path, cfg->problem_m, cfg->dim);
-        return -1;
-    }
-    if (lin && !from_file && cfg->lambda == 0 && cfg->problem_m != 0 &&
-        cfg->problem_m < cfg->dim) {
-        log_format(err, errlen, "%s: [problem] m = %ld < dim = %ld with [sampler] lambda = 0: A'A "
-                "is singular and the posterior is improper (allowed: m >= dim, or lambda > 0)",
-                path, cfg->problem_m, cfg->dim);
-        return -1;
-    }
-    if (lin && cfg->problem_operator == OPERATOR_FILE && cfg->problem_m != 0) {
-        log_format(err, errlen, "%s: [problem] m = %ld: with operator = file m is the row count of "
-                "the dataset (allowed: 0)", path, cfg->problem_m);
-        return -1;
-    }
-    if (logi && from_file && cfg->problem_m != 0) {
-        log_format(err, errlen, "%s: [problem] m = %ld: with data from files n is the row count of "
-                "the dataset (allowed: 0)", path, cfg->problem_m);
-        return -1;
-    }
-    return 0;
-}
-
 /* Load from the file `path`, or (text != NULL) from INI text labelled `path` in messages. */
 static int load_impl(const char *path, const char *text, char *const *sets, int n_sets,
                      rwpo_config *cfg, char *err, size_t errlen)
@@ -684,8 +611,6 @@ parsed:
                     "dim >= 2", path, cfg->dim);
             goto out;
         }
-        if (validate_inverse(cfg, path, err, errlen) != 0)
-            goto out;
         if (cfg->output[0] == '\0') {
             log_format(err, errlen, "%s: [run] output is empty (allowed: a file path)", path);
             goto out;

@@ -243,6 +243,82 @@ void problem_f_all(problem *p, long n_local, const double *x, double *f)
         f[i] = problem_f(p, x + i * p->dim);
 }
 
+/* ---- the rules of the linear and logistic inputs ------------------------------------------ */
+
+int problem_check_config(const rwpo_config *cfg, const char *label, char *err, size_t errlen)
+{
+    const int lin = cfg->problem == PROBLEM_LINEAR, logi = cfg->problem == PROBLEM_LOGISTIC;
+    if (!lin && !logi)
+        return 0;
+    const char *files[3] = {cfg->operator_file, cfg->data_file, cfg->truth_file};
+    const char *names[3] = {"operator_file", "data_file", "truth_file"};
+    for (int i = 0; i < 3; i++)
+        if (files[i][0] && !strstr(files[i], ":/")) {
+            log_format(err, errlen, "%s: [problem] %s = '%s': missing dataset (allowed: "
+                    "path.h5:/dataset)", label, names[i], files[i]);
+            return -1;
+        }
+    const int from_file = lin ? cfg->problem_operator == OPERATOR_FILE : cfg->operator_file[0];
+    if (lin && from_file && (!cfg->operator_file[0] || !cfg->data_file[0])) {
+        log_format(err, errlen, "%s: [problem] operator = file needs operator_file = path.h5:/A and "
+                "data_file = path.h5:/b", label);
+        return -1;
+    }
+    if (lin && !from_file && (cfg->operator_file[0] || cfg->data_file[0] || cfg->truth_file[0])) {
+        log_format(err, errlen, "%s: [problem] operator_file, data_file and truth_file need "
+                "operator = file (allowed: set operator = file, or remove them)", label);
+        return -1;
+    }
+    if (logi && !cfg->operator_file[0] != !cfg->data_file[0]) {
+        log_format(err, errlen, "%s: [problem] logistic data from a file needs both operator_file "
+                "(features [n][d]) and data_file (labels [n])", label);
+        return -1;
+    }
+    if (logi && !from_file && cfg->truth_file[0]) {
+        log_format(err, errlen, "%s: [problem] truth_file is only used with data from files "
+                "(operator_file, data_file)", label);
+        return -1;
+    }
+    if (lin && !from_file && cfg->problem_sparsity > cfg->dim) {
+        log_format(err, errlen, "%s: [problem] sparsity = %ld: more non-zeros than dim = %ld "
+                "(allowed: 0..%ld)", label, cfg->problem_sparsity, cfg->dim, cfg->dim);
+        return -1;
+    }
+    if (lin && cfg->problem_operator == OPERATOR_BLUR2D) {
+        long side = lround(sqrt((double)cfg->dim));
+        if (side * side != cfg->dim) {
+            log_format(err, errlen, "%s: [particles] dim = %ld: operator blur2d needs a square "
+                    "image, dim = side^2", label, cfg->dim);
+            return -1;
+        }
+    }
+    if (lin && (cfg->problem_operator == OPERATOR_BLUR1D ||
+                cfg->problem_operator == OPERATOR_BLUR2D) &&
+        cfg->problem_m != 0 && cfg->problem_m != cfg->dim) {
+        log_format(err, errlen, "%s: [problem] m = %ld: a blur operator is square (allowed: 0 or "
+                "dim = %ld)", label, cfg->problem_m, cfg->dim);
+        return -1;
+    }
+    if (lin && !from_file && cfg->lambda == 0 && cfg->problem_m != 0 &&
+        cfg->problem_m < cfg->dim) {
+        log_format(err, errlen, "%s: [problem] m = %ld < dim = %ld with [sampler] lambda = 0: A'A "
+                "is singular and the posterior is improper (allowed: m >= dim, or lambda > 0)",
+                label, cfg->problem_m, cfg->dim);
+        return -1;
+    }
+    if (lin && cfg->problem_operator == OPERATOR_FILE && cfg->problem_m != 0) {
+        log_format(err, errlen, "%s: [problem] m = %ld: with operator = file m is the row count of "
+                "the dataset (allowed: 0)", label, cfg->problem_m);
+        return -1;
+    }
+    if (logi && from_file && cfg->problem_m != 0) {
+        log_format(err, errlen, "%s: [problem] m = %ld: with data from files n is the row count of "
+                "the dataset (allowed: 0)", label, cfg->problem_m);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- linear inverse problem: generated operators ------------------------------------------ */
 
 typedef struct {

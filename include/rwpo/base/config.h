@@ -5,7 +5,9 @@
  * Rank 0 parses (libinih) and validates; the resolved struct is broadcast as bytes (it holds no
  * pointers). Every key, its type, default, range and meaning is in one table (config_keys.c),
  * which also drives `rwpo check`, the README's key list and the /parameters attributes of the
- * output.
+ * output. config_load checks every key and the rules between keys of this layer; the rules of a
+ * problem's inputs (operator and data files, m, sparsity) belong to the problems layer
+ * (problem_check_config), which the loaders above it (cli/sweep.c) call after config_load.
  */
 #ifndef RWPO_CONFIG_H
 #define RWPO_CONFIG_H
@@ -103,7 +105,9 @@ typedef struct {
 int config_key_known(const char *dotted, char *hint, size_t hintlen);
 
 /**
- * Load, override and validate (call on rank 0 only; serial).
+ * Load, override and validate every key and the rules between keys of this layer (call on rank
+ * 0 only; serial). The rules of a problem's inputs are not checked here: a caller that runs or
+ * checks the configuration calls problem_check_config (problems layer) next.
  * @param path INI file
  * @param sets "section.key=value" strings, n_sets of them (applied after the file)
  * @param cfg  output (caller-owned)
