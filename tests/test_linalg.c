@@ -9,7 +9,8 @@
  *   - the exact lambda = 0 posterior against a different route (Gauss-Jordan inverse here); a
  *     zero column refused;
  *   - FISTA against soft thresholding for an orthogonal A (the lasso in closed form);
- *   - reading A from HDF5 onto the grid; NaN and a missing dataset refused on every rank;
+ *   - storing A from each rank's row block; the linear problem reading A from HDF5 onto the
+ *     grid, NaN and a missing dataset refused on every rank;
  *   - the posterior summary's exact distributed order statistics against a sort of the gathered
  *     cloud (with ties);
  *   - the logistic gradient against finite differences;
@@ -77,7 +78,7 @@ static double *dense_a(long m, long d)
     return A;
 }
 
-static linalg *make(long m, long d, long N, long nb, long pr, config_layout layout)
+static linalg *make(long m, long d, long N, long nb, long pr, linalg_layout layout)
 {
     char err[512];
     linalg_options opt = {layout, nb, 1L << 40, pr};
@@ -135,7 +136,7 @@ START_TEST(test_gradient_vs_serial)
         if (P % pr)
             continue;
         for (int lay = 0; lay < 2; lay++) {
-            linalg *la = make(m, d, N, nb, pr, lay ? LAYOUT_DISTRIBUTED : LAYOUT_REPLICATED);
+            linalg *la = make(m, d, N, nb, pr, lay ? LINALG_DISTRIBUTED : LINALG_REPLICATED);
             ck_assert_int_eq(all_ok(linalg_is_distributed(la) == lay), 1);
             g[lay] = malloc((size_t)(nl * d + 1) * sizeof(double));
             f[lay] = malloc((size_t)(nl + 1) * sizeof(double));
@@ -181,7 +182,7 @@ START_TEST(test_matvec)
         if (P % pr)
             continue;
         for (int lay = 0; lay < 2; lay++) {
-            linalg *la = make(m, d, 5, 3, pr, lay ? LAYOUT_DISTRIBUTED : LAYOUT_REPLICATED);
+            linalg *la = make(m, d, 5, 3, pr, lay ? LINALG_DISTRIBUTED : LINALG_REPLICATED);
             linalg_matvec(la, x, y);
             linalg_rmatvec(la, r, z);
             const double e = fmax(matvec_err(A, m, d, 0, x, y), matvec_err(A, m, d, 1, r, z));
@@ -212,7 +213,7 @@ START_TEST(test_spd_solve)
     for (long pr = 1; pr <= P; pr++) {
         if (P % pr)
             continue;
-        linalg *la = make(4, 4, 4, 2, pr, LAYOUT_DISTRIBUTED);
+        linalg *la = make(4, 4, 4, 2, pr, LINALG_DISTRIBUTED);
         char err[512] = "";
         memcpy(X, B, sizeof X);
         int rc = linalg_spd_solve(la, n, S, nrhs, X, err, sizeof err);
@@ -302,7 +303,7 @@ START_TEST(test_exact_posterior)
         if (P % pr)
             continue;
         for (int lay = 0; lay < 2; lay++) {
-            linalg *la = make(m, d, 7, 4, pr, lay ? LAYOUT_DISTRIBUTED : LAYOUT_REPLICATED);
+            linalg *la = make(m, d, 7, 4, pr, lay ? LINALG_DISTRIBUTED : LINALG_REPLICATED);
             double mean[6], cov[36], ridge = -1;
             char err[512] = "";
             int rc = linalg_gaussian_posterior(la, beta, mean, cov, &ridge, err, sizeof err);
@@ -334,7 +335,7 @@ static double a_zero_col(const void *ctx, long i, long j)
 START_TEST(test_zero_column)
 {
     char err[512];
-    linalg_options opt = {LAYOUT_DISTRIBUTED, 2, 1L << 40, 0};
+    linalg_options opt = {LINALG_DISTRIBUTED, 2, 1L << 40, 0};
     linalg *la = linalg_create(MPI_COMM_WORLD, 8, 5, 4, &opt, err, sizeof err);
     linalg_fill(la, a_zero_col, NULL);
     double b[8] = {1, 2, 3, 4, 5, 6, 7, 8}, mean[5], ridge;
@@ -375,7 +376,7 @@ START_TEST(test_fista_soft_threshold)
             continue;
         for (int lay = 0; lay < 2; lay++) {
             char err[512];
-            linalg_options opt = {lay ? LAYOUT_DISTRIBUTED : LAYOUT_REPLICATED, 2, 1L << 40, pr};
+            linalg_options opt = {lay ? LINALG_DISTRIBUTED : LINALG_REPLICATED, 2, 1L << 40, pr};
             linalg *la = linalg_create(MPI_COMM_WORLD, n, n, 5, &opt, err, sizeof err);
             linalg_fill(la, householder, NULL);
             linalg_set_data(la, b, sigma);
@@ -399,7 +400,22 @@ START_TEST(test_fista_soft_threshold)
 }
 END_TEST
 
-/* ---- HDF5 input ---------------------------------------------------------------------------- */
+/* ---- storing rows, and reading A from HDF5 -------------------------------------------------- */
+
+/* A minimal valid configuration (gaussian problem; the tests change what they need). */
+static void base_config(rwpo_config *c, long n, long d)
+{
+    config_defaults(c);
+    c->n = n;
+    c->dim = d;
+    c->layers = 0;
+    c->beta = 1.0;
+    c->lambda = 0.0;
+    c->h = 0.02;
+    c->init_scale = 1.0;
+    c->problem = PROBLEM_GAUSSIAN;
+    snprintf(c->output, sizeof c->output, "unused.h5");
+}
 
 #define H5_FILE "test_linalg_input.h5"
 
@@ -420,6 +436,15 @@ static void write_inputs(long m, long d)
             H5Dclose(ds);
             H5Sclose(sp);
         }
+        double *b = malloc((size_t)m * sizeof *b);
+        for (long i = 0; i < m; i++)
+            b[i] = b_entry(i);
+        hid_t sp = H5Screate_simple(1, dims, NULL);
+        hid_t ds = H5Dcreate2(f, "/b", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, b);
+        H5Dclose(ds);
+        H5Sclose(sp);
+        free(b);
         free(A);
         H5Fclose(f);
     }
@@ -428,6 +453,8 @@ static void write_inputs(long m, long d)
 
 START_TEST(test_read_hdf5)
 {
+    /* On every grid and layout: linalg stores the rows each rank hands over (those of
+     * linalg_row_block), and the linear problem reads A (operator = file) into it. */
     const long m = 10, d = 7;
     const int P = comm_size();
     write_inputs(m, d);
@@ -438,24 +465,48 @@ START_TEST(test_read_hdf5)
         if (P % pr)
             continue;
         for (int lay = 0; lay < 2; lay++) {
-            char err[1024] = "";
-            linalg_options opt = {lay ? LAYOUT_DISTRIBUTED : LAYOUT_REPLICATED, 3, 1L << 40, pr};
+            char err[2048] = "";
+            linalg_options opt = {lay ? LINALG_DISTRIBUTED : LINALG_REPLICATED, 3, 1L << 40, pr};
             linalg *la = linalg_create(MPI_COMM_WORLD, m, d, 5, &opt, err, sizeof err);
-            int rc = linalg_read(la, H5_FILE ":/A", err, sizeof err);
-            ck_assert_msg(all_ok(rc == 0), "read: %s", err);
+            ck_assert_msg(all_ok(la != NULL), "linalg_create: %s", err);
+            long off, cnt;
+            linalg_row_block(la, &off, &cnt);
+            ck_assert_int_eq(all_ok(off >= 0 && cnt >= 0 && off + cnt <= m &&
+                                    (lay || (off == 0 && cnt == m))), 1);
+            linalg_set_rows(la, A + off * d);
             linalg_matvec(la, x, y);
-            const double e = matvec_err(A, m, d, 0, x, y);
+            double e = matvec_err(A, m, d, 0, x, y);
+            ck_assert_msg(all_max(e) < 1e-12, "matvec of the stored rows: %g", e);
+            linalg_destroy(la);
+
+            rwpo_config c;
+            base_config(&c, 5, d);
+            c.problem = PROBLEM_LINEAR;
+            c.problem_operator = OPERATOR_FILE;
+            snprintf(c.operator_file, sizeof c.operator_file, "%s", H5_FILE ":/A");
+            snprintf(c.data_file, sizeof c.data_file, "%s", H5_FILE ":/b");
+            c.linalg_layout = lay ? LAYOUT_DISTRIBUTED : LAYOUT_REPLICATED;
+            c.linalg_block = 3;
+            c.linalg_grid_rows = pr;
+            ck_assert_int_eq(problem_check_config(&c, "test", err, sizeof err), 0);
+            problem *p = problem_open(&c, MPI_COMM_WORLD, err, sizeof err);
+            ck_assert_msg(all_ok(p != NULL), "read: %s", err);
+            ck_assert_int_eq(all_ok(linalg_is_distributed(p->la) == lay), 1);
+            linalg_matvec(p->la, x, y);
+            e = matvec_err(A, m, d, 0, x, y);
             ck_assert_msg(all_max(e) < 1e-12, "matvec of the read operator: %g", e);
+            problem_destroy(p);
             /* NaN in the last row: every rank fails with the same message naming it */
             err[0] = '\0';
-            rc = linalg_read(la, H5_FILE ":/A_nan", err, sizeof err);
-            ck_assert_msg(all_ok(rc == -1 && strstr(err, "non-finite value nan at row 9, "
-                                                    "column 1") != NULL), "NaN: %s", err);
+            snprintf(c.operator_file, sizeof c.operator_file, "%s", H5_FILE ":/A_nan");
+            p = problem_open(&c, MPI_COMM_WORLD, err, sizeof err);
+            ck_assert_msg(all_ok(p == NULL && strstr(err, "non-finite value nan at row 9, "
+                                                     "column 1") != NULL), "NaN: %s", err);
             err[0] = '\0';
-            rc = linalg_read(la, H5_FILE ":/nothing", err, sizeof err);
-            ck_assert_msg(all_ok(rc == -1 && strstr(err, "no such dataset") != NULL),
+            snprintf(c.operator_file, sizeof c.operator_file, "%s", H5_FILE ":/nothing");
+            p = problem_open(&c, MPI_COMM_WORLD, err, sizeof err);
+            ck_assert_msg(all_ok(p == NULL && strstr(err, "no such dataset") != NULL),
                           "missing: %s", err);
-            linalg_destroy(la);
         }
     }
     free(A);
@@ -471,20 +522,6 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
-}
-
-static void base_config(rwpo_config *c, long n, long d)
-{
-    config_defaults(c);
-    c->n = n;
-    c->dim = d;
-    c->layers = 0;
-    c->beta = 1.0;
-    c->lambda = 0.0;
-    c->h = 0.02;
-    c->init_scale = 1.0;
-    c->problem = PROBLEM_GAUSSIAN;
-    snprintf(c->output, sizeof c->output, "unused.h5");
 }
 
 START_TEST(test_quantiles)

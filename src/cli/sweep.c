@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "rwpo/base/log.h"
+#include "rwpo/problems/problem.h"
 
 typedef struct {
     char name[128];   /**< "section.key" */
@@ -348,6 +349,16 @@ static int expand(const sweep_plan *p, long k, const char *what, const char *tpl
     return 0;
 }
 
+/* config_load, then the rules of the problem's inputs (problem_check_config): everything that
+ * is checked before a file is opened. 0, or -1 with the reason in err. */
+static int load_checked(const char *path, char *const *sets, int n_sets, rwpo_config *cfg,
+                        char *err, size_t errlen)
+{
+    if (config_load(path, sets, n_sets, cfg, err, errlen) != 0)
+        return -1;
+    return problem_check_config(cfg, path, err, errlen);
+}
+
 int sweep_point_config(const sweep_plan *p, const char *path, char *const *sets, int n_sets,
                        long k, rwpo_config *cfg, char *err, size_t errlen)
 {
@@ -381,7 +392,7 @@ int sweep_point_config(const sweep_plan *p, const char *path, char *const *sets,
         }
         all[n++] = sets[s];
     }
-    if (config_load(path, all, n, cfg, msg, sizeof msg) != 0) {
+    if (load_checked(path, all, n, cfg, msg, sizeof msg) != 0) {
         const char *m = msg; /* a swept value's error is located by the point, not "--set" */
         for (int j = 0; j < nk; j++) {
             size_t l = strlen(p->key[j].name);
@@ -540,7 +551,7 @@ int sweep_config_load(const char *path, char *const *sets, int n_sets, const cha
                     "--sweep-index only with a sweep configuration)", index_spec, path);
             goto out;
         }
-        rc = config_load(path, sets, n_sets, cfg, err, errlen);
+        rc = load_checked(path, sets, n_sets, cfg, err, errlen);
         goto out;
     }
     if (!index_spec) {

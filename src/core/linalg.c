@@ -25,7 +25,6 @@
 
 #include "rwpo/base/comm.h"
 #include "rwpo/base/log.h"
-#include "rwpo/io/input.h"
 #include "scalapack.h"
 
 struct linalg {
@@ -137,9 +136,9 @@ linalg *linalg_create(MPI_Comm comm, long m, long d, long n_particles, const lin
     long repl, dist;
     layout_bytes(m, d, MB, P, pr, pc, nb, &repl, &dist);
     int distributed;
-    if (opt->layout == LAYOUT_REPLICATED)
+    if (opt->layout == LINALG_REPLICATED)
         distributed = 0;
-    else if (opt->layout == LAYOUT_DISTRIBUTED)
+    else if (opt->layout == LINALG_DISTRIBUTED)
         distributed = 1;
     else if (repl <= opt->memory_budget)
         distributed = 0;
@@ -265,44 +264,47 @@ void linalg_fill(linalg *la, linalg_entry entry, const void *ctx)
                 la->Afull[i * la->d + j] = entry(ctx, i, j);
 }
 
-int linalg_read(linalg *la, const char *spec, char *err, size_t errlen)
+void linalg_row_block(const linalg *la, long *offset, long *count)
 {
-    const long m = la->m, d = la->d;
+    const long m = la->m, mb1 = (m + la->P - 1) / la->P;
     if (la->Afull) {
-        int rc = input_read_matrix(spec, la->comm, m, (int)d, 0, m, la->Afull, err, errlen);
-        if (comm_agree_error(la->comm, rc != 0, err, errlen))
-            return -1;
-        local_from_full(la, la->Afull);
-        return 0;
+        *offset = 0;
+        *count = m;
+        return;
     }
     /* contiguous row blocks of mb1 rows: rank r holds rows [r mb1, (r+1) mb1) */
-    const long mb1 = (m + la->P - 1) / la->P;
     long off = (long)la->rank * mb1, cnt = mb1;
     if (off > m)
         off = m;
     if (off + cnt > m)
         cnt = m - off;
-    double *rows = xmalloc((size_t)(cnt > 0 ? cnt : 1) * (size_t)d * sizeof(double));
-    int rc = input_read_matrix(spec, la->comm, m, (int)d, off, cnt, rows, err, errlen);
-    if (comm_agree_error(la->comm, rc != 0, err, errlen)) {
-        free(rows);
-        return -1;
+    *offset = off;
+    *count = cnt;
+}
+
+void linalg_set_rows(linalg *la, const double *rows)
+{
+    const long m = la->m, d = la->d, mb1 = (m + la->P - 1) / la->P;
+    long off, cnt;
+    linalg_row_block(la, &off, &cnt);
+    if (la->Afull) {
+        memcpy(la->Afull, rows, (size_t)m * (size_t)d * sizeof(double));
+        local_from_full(la, la->Afull);
+        return;
     }
     /* column-major copy of the row block, described on a P x 1 grid, then onto the 2-D grid */
     double *cm = xmalloc((size_t)(cnt > 0 ? cnt : 1) * (size_t)d * sizeof(double));
     for (long i = 0; i < cnt; i++)
         for (long j = 0; j < d; j++)
             cm[j * cnt + i] = rows[i * d + j];
-    free(rows);
     int ctxp = la->sys, dsc[SL_DLEN];
     Cblacs_gridinit(&ctxp, "C", la->P, 1);
     int info = desc(dsc, la->m, la->d, (int)mb1, la->d, ctxp, (int)cnt);
     if (info != 0)
-        RWPO_FATAL("descinit failed (info %d) reading %s", info, spec);
+        RWPO_FATAL("descinit failed (info %d) for the %ld x %ld row blocks of A", info, m, d);
     redistribute(la, la->m, la->d, cm, dsc, la->A, la->descA);
     Cblacs_gridexit(ctxp);
     free(cm);
-    return 0;
 }
 
 void linalg_set_data(linalg *la, const double *b, double sigma)
@@ -374,43 +376,38 @@ void linalg_apply(linalg *la, long n_local, const double *x, double *g, double *
     }
 }
 
-void linalg_matvec(linalg *la, const double *x, double *y)
+/* out = A in (trans = 0: in [d], out [m]) or A' in (trans = 1: in [m], out [d]); in and out
+ * replicated. Distributed: each process multiplies its local block and the zero-padded partial
+ * results are summed (collective). */
+static void gemv(linalg *la, int trans, const double *in, double *out)
 {
     const int m = la->m, d = la->d;
+    const CBLAS_TRANSPOSE op = trans ? CblasTrans : CblasNoTrans;
     if (la->Afull) {
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, m, d, 1.0, la->Afull, d, x, 1, 0.0, y, 1);
+        cblas_dgemv(CblasRowMajor, op, m, d, 1.0, la->Afull, d, in, 1, 0.0, out, 1);
         return;
     }
-    memset(y, 0, (size_t)m * sizeof(double));
+    /* in is indexed like the columns of A (its rows if trans), out like the rows */
+    const int nin = trans ? la->mloc : la->dloc, pin = trans ? la->myrow : la->mycol;
+    const int npin = trans ? la->pr : la->pc;
+    const int nout = trans ? la->dloc : la->mloc, pout = trans ? la->mycol : la->myrow;
+    const int npout = trans ? la->pc : la->pr;
+    const int n = trans ? d : m;
+    memset(out, 0, (size_t)n * sizeof(double));
     if (la->mloc > 0 && la->dloc > 0) {
-        for (int jl = 0; jl < la->dloc; jl++)
-            la->vl[jl] = x[l2g(jl, la->nb, la->mycol, la->pc)];
-        cblas_dgemv(CblasColMajor, CblasNoTrans, la->mloc, la->dloc, 1.0, la->A, la->mloc, la->vl,
-                    1, 0.0, la->wl, 1);
-        for (int il = 0; il < la->mloc; il++)
-            y[l2g(il, la->nb, la->myrow, la->pr)] += la->wl[il];
+        for (int l = 0; l < nin; l++)
+            la->vl[l] = in[l2g(l, la->nb, pin, npin)];
+        cblas_dgemv(CblasColMajor, op, la->mloc, la->dloc, 1.0, la->A, la->mloc, la->vl, 1, 0.0,
+                    la->wl, 1);
+        for (int l = 0; l < nout; l++)
+            out[l2g(l, la->nb, pout, npout)] += la->wl[l];
     }
-    comm_sum_double_on(la->comm, y, m);
+    comm_sum_double_on(la->comm, out, n);
 }
 
-void linalg_rmatvec(linalg *la, const double *r, double *z)
-{
-    const int m = la->m, d = la->d;
-    if (la->Afull) {
-        cblas_dgemv(CblasRowMajor, CblasTrans, m, d, 1.0, la->Afull, d, r, 1, 0.0, z, 1);
-        return;
-    }
-    memset(z, 0, (size_t)d * sizeof(double));
-    if (la->mloc > 0 && la->dloc > 0) {
-        for (int il = 0; il < la->mloc; il++)
-            la->vl[il] = r[l2g(il, la->nb, la->myrow, la->pr)];
-        cblas_dgemv(CblasColMajor, CblasTrans, la->mloc, la->dloc, 1.0, la->A, la->mloc, la->vl,
-                    1, 0.0, la->wl, 1);
-        for (int jl = 0; jl < la->dloc; jl++)
-            z[l2g(jl, la->nb, la->mycol, la->pc)] += la->wl[jl];
-    }
-    comm_sum_double_on(la->comm, z, d);
-}
+void linalg_matvec(linalg *la, const double *x, double *y) { gemv(la, 0, x, y); }
+
+void linalg_rmatvec(linalg *la, const double *r, double *z) { gemv(la, 1, r, z); }
 
 /* A distributed n x k matrix on the 2-D grid (local array and descriptor). */
 typedef struct {
@@ -464,32 +461,21 @@ static void dmat_add_diag(const linalg *la, dmat *x, double v)
     }
 }
 
-/* PDPOTRF of S (lower) and PDPOTRS for B; info as returned on this process. */
-static int potrf(dmat *S, int n)
+/* Cholesky on the grid: PDPOTRF of S (lower) if B is NULL, else PDPOTRS of the factored S for
+ * B. Returns ScaLAPACK's info agreed over the communicator (the lowest rank with a non-zero
+ * value wins): ScaLAPACK reports it on every process already, agreeing guarantees that every
+ * rank takes the same branch. Collective. */
+static int cholesky(const linalg *la, dmat *S, int n, dmat *B, int nrhs)
 {
     const int one = 1;
     int info = 0;
-    pdpotrf_("L", &n, S->a, &one, &one, S->dsc, &info, 1);
-    return info;
-}
-
-static int potrs(const dmat *S, int n, dmat *B, int nrhs)
-{
-    const int one = 1;
-    int info = 0;
-    pdpotrs_("L", &n, &nrhs, S->a, &one, &one, S->dsc, B->a, &one, &one, B->dsc, &info, 1);
-    return info;
-}
-
-/* ScaLAPACK reports info on every process of the grid; agree on it anyway (the lowest rank with
- * a non-zero value wins), so every rank takes the same branch. */
-static int agree_info(const linalg *la, int info)
-{
+    if (B)
+        pdpotrs_("L", &n, &nrhs, S->a, &one, &one, S->dsc, B->a, &one, &one, B->dsc, &info, 1);
+    else
+        pdpotrf_("L", &n, S->a, &one, &one, S->dsc, &info, 1);
     char msg[32];
     snprintf(msg, sizeof msg, "%d", info);
-    if (comm_agree_error(la->comm, info != 0, msg, sizeof msg))
-        return atoi(msg);
-    return 0;
+    return comm_agree_error(la->comm, info != 0, msg, sizeof msg) ? atoi(msg) : 0;
 }
 
 int linalg_spd_solve(linalg *la, long n, const double *S, long nrhs, double *B, char *err,
@@ -509,7 +495,7 @@ int linalg_spd_solve(linalg *la, long n, const double *S, long nrhs, double *B, 
     dmat_init(la, &b, (int)n, (int)nrhs);
     dmat_scatter(la, &s, S, (int)n);
     dmat_scatter(la, &b, B, (int)nrhs);
-    int info = agree_info(la, potrf(&s, (int)n));
+    int info = cholesky(la, &s, (int)n, NULL, 0);
     int rc = 0;
     if (info > 0) {
         snprintf(err, errlen, "the %ld x %ld system is not positive definite (PDPOTRF: the "
@@ -519,7 +505,7 @@ int linalg_spd_solve(linalg *la, long n, const double *S, long nrhs, double *B, 
         snprintf(err, errlen, "PDPOTRF: illegal argument %d", -info);
         rc = -1;
     } else {
-        info = agree_info(la, potrs(&s, (int)n, &b, (int)nrhs));
+        info = cholesky(la, &s, (int)n, &b, (int)nrhs);
         if (info != 0) {
             snprintf(err, errlen, "PDPOTRS: illegal argument %d", -info);
             rc = -1;
@@ -573,12 +559,12 @@ int linalg_gaussian_posterior(linalg *la, double beta, double *mean, double *cov
         free(q0.a);
         return -1;
     }
-    int info = agree_info(la, potrf(&q, d));
+    int info = cholesky(la, &q, d, NULL, 0);
     if (info > 0) {
         *ridge = 1e-10 * dmax;
         memcpy(q.a, q0.a, (size_t)imax(1, q.rows) * (size_t)imax(1, q.cols) * sizeof(double));
         dmat_add_diag(la, &q, *ridge);
-        info = agree_info(la, potrf(&q, d));
+        info = cholesky(la, &q, d, NULL, 0);
     }
     free(q0.a);
     if (info != 0) {
@@ -601,7 +587,7 @@ int linalg_gaussian_posterior(linalg *la, double beta, double *mean, double *cov
     free(c);
     dmat_init(la, &rhs, d, nrhs);
     dmat_scatter(la, &rhs, full, nrhs);
-    info = agree_info(la, potrs(&q, d, &rhs, nrhs));
+    info = cholesky(la, &q, d, &rhs, nrhs);
     if (info != 0)
         RWPO_FATAL("PDPOTRS: illegal argument %d", -info);
     dmat_gather(la, &rhs, full, d, nrhs);

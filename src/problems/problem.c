@@ -243,6 +243,82 @@ void problem_f_all(problem *p, long n_local, const double *x, double *f)
         f[i] = problem_f(p, x + i * p->dim);
 }
 
+/* ---- the rules of the linear and logistic inputs ------------------------------------------ */
+
+int problem_check_config(const rwpo_config *cfg, const char *label, char *err, size_t errlen)
+{
+    const int lin = cfg->problem == PROBLEM_LINEAR, logi = cfg->problem == PROBLEM_LOGISTIC;
+    if (!lin && !logi)
+        return 0;
+    const char *files[3] = {cfg->operator_file, cfg->data_file, cfg->truth_file};
+    const char *names[3] = {"operator_file", "data_file", "truth_file"};
+    for (int i = 0; i < 3; i++)
+        if (files[i][0] && !strstr(files[i], ":/")) {
+            log_format(err, errlen, "%s: [problem] %s = '%s': missing dataset (allowed: "
+                    "path.h5:/dataset)", label, names[i], files[i]);
+            return -1;
+        }
+    const int from_file = lin ? cfg->problem_operator == OPERATOR_FILE : cfg->operator_file[0];
+    if (lin && from_file && (!cfg->operator_file[0] || !cfg->data_file[0])) {
+        log_format(err, errlen, "%s: [problem] operator = file needs operator_file = path.h5:/A and "
+                "data_file = path.h5:/b", label);
+        return -1;
+    }
+    if (lin && !from_file && (cfg->operator_file[0] || cfg->data_file[0] || cfg->truth_file[0])) {
+        log_format(err, errlen, "%s: [problem] operator_file, data_file and truth_file need "
+                "operator = file (allowed: set operator = file, or remove them)", label);
+        return -1;
+    }
+    if (logi && !cfg->operator_file[0] != !cfg->data_file[0]) {
+        log_format(err, errlen, "%s: [problem] logistic data from a file needs both operator_file "
+                "(features [n][d]) and data_file (labels [n])", label);
+        return -1;
+    }
+    if (logi && !from_file && cfg->truth_file[0]) {
+        log_format(err, errlen, "%s: [problem] truth_file is only used with data from files "
+                "(operator_file, data_file)", label);
+        return -1;
+    }
+    if (lin && !from_file && cfg->problem_sparsity > cfg->dim) {
+        log_format(err, errlen, "%s: [problem] sparsity = %ld: more non-zeros than dim = %ld "
+                "(allowed: 0..%ld)", label, cfg->problem_sparsity, cfg->dim, cfg->dim);
+        return -1;
+    }
+    if (lin && cfg->problem_operator == OPERATOR_BLUR2D) {
+        long side = lround(sqrt((double)cfg->dim));
+        if (side * side != cfg->dim) {
+            log_format(err, errlen, "%s: [particles] dim = %ld: operator blur2d needs a square "
+                    "image, dim = side^2", label, cfg->dim);
+            return -1;
+        }
+    }
+    if (lin && (cfg->problem_operator == OPERATOR_BLUR1D ||
+                cfg->problem_operator == OPERATOR_BLUR2D) &&
+        cfg->problem_m != 0 && cfg->problem_m != cfg->dim) {
+        log_format(err, errlen, "%s: [problem] m = %ld: a blur operator is square (allowed: 0 or "
+                "dim = %ld)", label, cfg->problem_m, cfg->dim);
+        return -1;
+    }
+    if (lin && !from_file && cfg->lambda == 0 && cfg->problem_m != 0 &&
+        cfg->problem_m < cfg->dim) {
+        log_format(err, errlen, "%s: [problem] m = %ld < dim = %ld with [sampler] lambda = 0: A'A "
+                "is singular and the posterior is improper (allowed: m >= dim, or lambda > 0)",
+                label, cfg->problem_m, cfg->dim);
+        return -1;
+    }
+    if (lin && cfg->problem_operator == OPERATOR_FILE && cfg->problem_m != 0) {
+        log_format(err, errlen, "%s: [problem] m = %ld: with operator = file m is the row count of "
+                "the dataset (allowed: 0)", label, cfg->problem_m);
+        return -1;
+    }
+    if (logi && from_file && cfg->problem_m != 0) {
+        log_format(err, errlen, "%s: [problem] m = %ld: with data from files n is the row count of "
+                "the dataset (allowed: 0)", label, cfg->problem_m);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- linear inverse problem: generated operators ------------------------------------------ */
 
 typedef struct {
@@ -304,10 +380,54 @@ static void sparse_truth(uint64_t seed, long d, long k, double *x)
     free(idx);
 }
 
-/* Agree on a failure: 1 (err identical everywhere) if any rank failed. */
-static int agree(MPI_Comm comm, int failed, char *err, size_t errlen)
+/* data_file into out [m] (labels: every entry must be 0 or 1), then the optional truth_file
+ * into x_true [dim]; every rank reads them (collective: a failure is agreed, -1 on every rank
+ * with the same message). 0 or -1. */
+static int read_data(problem *p, const rwpo_config *cfg, MPI_Comm comm, double *out, int labels,
+                     char *err, size_t errlen)
 {
-    return comm_agree_error(comm, failed, err, errlen);
+    char sub[1800];
+    int rc = input_read_vector(cfg->data_file, p->m, out, sub, sizeof sub);
+    for (long i = 0; labels && rc == 0 && i < p->m; i++)
+        if (out[i] != 0.0 && out[i] != 1.0) {
+            snprintf(sub, sizeof sub, "label %ld is %g (allowed: 0 or 1)", i, out[i]);
+            rc = -1;
+        }
+    if (comm_agree_error(comm, rc != 0, sub, sizeof sub)) {
+        snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
+        return -1;
+    }
+    if (!cfg->truth_file[0])
+        return 0;
+    p->x_true = xcalloc((size_t)p->dim, sizeof(double));
+    rc = input_read_vector(cfg->truth_file, p->dim, p->x_true, sub, sizeof sub);
+    if (comm_agree_error(comm, rc != 0, sub, sizeof sub)) {
+        snprintf(err, errlen, "[problem] truth_file = %s: %s", cfg->truth_file, sub);
+        return -1;
+    }
+    return 0;
+}
+
+/* A [m][d] from operator_file into the operator p->la: every rank reads the rows linalg stores
+ * there (all of them when replicated, a contiguous block when distributed) and hands them over
+ * (collective: a read failure, e.g. a non-finite entry in one rank's rows, is agreed). 0 or -1. */
+static int read_operator(problem *p, const rwpo_config *cfg, MPI_Comm comm, char *err,
+                         size_t errlen)
+{
+    char sub[1800];
+    long off, cnt;
+    linalg_row_block(p->la, &off, &cnt);
+    double *rows = xmalloc((size_t)(cnt > 0 ? cnt : 1) * (size_t)p->dim * sizeof(double));
+    int rc = input_read_matrix(cfg->operator_file, comm, p->m, (int)p->dim, off, cnt, rows, sub,
+                              sizeof sub);
+    if (comm_agree_error(comm, rc != 0, sub, sizeof sub)) {
+        snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
+        rc = -1;
+    } else {
+        linalg_set_rows(p->la, rows);
+    }
+    free(rows);
+    return rc;
 }
 
 /* Rows of the 2-D operator_file dataset, checked to have d = particles.dim columns (collective:
@@ -319,7 +439,7 @@ static int operator_rows(const rwpo_config *cfg, MPI_Comm comm, long d, const ch
     int nd = 0;
     long dims[2] = {0, 0};
     int rc = input_dataset_shape(cfg->operator_file, &nd, dims, sub, sizeof sub);
-    if (agree(comm, rc != 0, sub, sizeof sub)) {
+    if (comm_agree_error(comm, rc != 0, sub, sizeof sub)) {
         snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
         return -1;
     }
@@ -348,7 +468,7 @@ static int open_linear(problem *p, const rwpo_config *cfg, MPI_Comm comm, char *
             return -1;
         int rc;
         rc = input_dataset_shape(cfg->data_file, &nd, dims, sub, sizeof sub);
-        if (agree(comm, rc != 0, sub, sizeof sub)) {
+        if (comm_agree_error(comm, rc != 0, sub, sizeof sub)) {
             snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
             return -1;
         }
@@ -367,30 +487,19 @@ static int open_linear(problem *p, const rwpo_config *cfg, MPI_Comm comm, char *
     } else {
         p->m = cfg->problem_m > 0 ? cfg->problem_m : d;
     }
-    const linalg_options opt = {cfg->linalg_layout, cfg->linalg_block, cfg->linalg_memory_budget,
+    const linalg_layout layout = cfg->linalg_layout == LAYOUT_REPLICATED    ? LINALG_REPLICATED
+                                 : cfg->linalg_layout == LAYOUT_DISTRIBUTED ? LINALG_DISTRIBUTED
+                                                                            : LINALG_AUTO;
+    const linalg_options opt = {layout, cfg->linalg_block, cfg->linalg_memory_budget,
                                 cfg->linalg_grid_rows};
     p->la = linalg_create(comm, p->m, d, cfg->n, &opt, err, errlen);
     if (!p->la)
         return -1;
     p->b = xcalloc((size_t)p->m, sizeof(double));
     if (from_file) {
-        if (linalg_read(p->la, cfg->operator_file, sub, sizeof sub) != 0) {
-            snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
+        if (read_operator(p, cfg, comm, err, errlen) != 0 ||
+            read_data(p, cfg, comm, p->b, 0, err, errlen) != 0)
             return -1;
-        }
-        int rc = input_read_vector(cfg->data_file, p->m, p->b, sub, sizeof sub);
-        if (agree(comm, rc != 0, sub, sizeof sub)) {
-            snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
-            return -1;
-        }
-        if (cfg->truth_file[0]) {
-            p->x_true = xcalloc((size_t)d, sizeof(double));
-            rc = input_read_vector(cfg->truth_file, d, p->x_true, sub, sizeof sub);
-            if (agree(comm, rc != 0, sub, sizeof sub)) {
-                snprintf(err, errlen, "[problem] truth_file = %s: %s", cfg->truth_file, sub);
-                return -1;
-            }
-        }
     } else {
         op_ctx c = {cfg->problem_operator, (uint64_t)cfg->seed, p->m, 0,
                     1.0 / sqrt((double)p->m), cfg->blur_width, 0.0};
@@ -464,33 +573,16 @@ static int open_logistic(problem *p, const rwpo_config *cfg, MPI_Comm comm, char
     if (from_file) {
         if (operator_rows(cfg, comm, d, "features", "[n][d]", &p->m, err, errlen) != 0)
             return -1;
-        int rc;
         p->feat = xcalloc((size_t)(p->m * d), sizeof(double));
         p->label = xcalloc((size_t)p->m, sizeof(double));
-        rc = input_read_matrix(cfg->operator_file, comm, p->m, (int)d, 0, p->m, p->feat, sub,
+        const int rc = input_read_matrix(cfg->operator_file, comm, p->m, (int)d, 0, p->m, p->feat, sub,
                               sizeof sub);
-        if (agree(comm, rc != 0, sub, sizeof sub)) {
+        if (comm_agree_error(comm, rc != 0, sub, sizeof sub)) {
             snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
             return -1;
         }
-        rc = input_read_vector(cfg->data_file, p->m, p->label, sub, sizeof sub);
-        for (long i = 0; rc == 0 && i < p->m; i++)
-            if (p->label[i] != 0.0 && p->label[i] != 1.0) {
-                snprintf(sub, sizeof sub, "label %ld is %g (allowed: 0 or 1)", i, p->label[i]);
-                rc = -1;
-            }
-        if (agree(comm, rc != 0, sub, sizeof sub)) {
-            snprintf(err, errlen, "[problem] data_file = %s: %s", cfg->data_file, sub);
+        if (read_data(p, cfg, comm, p->label, 1, err, errlen) != 0)
             return -1;
-        }
-        if (cfg->truth_file[0]) {
-            p->x_true = xcalloc((size_t)d, sizeof(double));
-            rc = input_read_vector(cfg->truth_file, d, p->x_true, sub, sizeof sub);
-            if (agree(comm, rc != 0, sub, sizeof sub)) {
-                snprintf(err, errlen, "[problem] truth_file = %s: %s", cfg->truth_file, sub);
-                return -1;
-            }
-        }
     } else {
         const uint64_t seed = (uint64_t)cfg->seed;
         p->m = cfg->problem_m > 0 ? cfg->problem_m : 500;

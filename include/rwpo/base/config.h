@@ -3,8 +3,11 @@
  * @brief The run configuration: a plain struct, defaults < INI file < --set overrides.
  *
  * Rank 0 parses (libinih) and validates; the resolved struct is broadcast as bytes (it holds no
- * pointers). Every key, its type, default, range and meaning is in one table in config.c, which
- * also drives `rwpo check`, the README's key list and the /parameters attributes of the output.
+ * pointers). Every key, its type, default, range and meaning is in one table (config_keys.c),
+ * which also drives `rwpo check`, the README's key list and the /parameters attributes of the
+ * output. config_load checks every key and the rules between keys of this layer; the rules of a
+ * problem's inputs (operator and data files, m, sparsity) belong to the problems layer
+ * (problem_check_config), which the loaders above it (cli/sweep.c) call after config_load.
  */
 #ifndef RWPO_CONFIG_H
 #define RWPO_CONFIG_H
@@ -97,15 +100,17 @@ typedef struct {
 
 /**
  * Is "section.key" a configuration key? If not, and hint is given, writes a suggestion
- * (" (did you mean sampler.beta?)" or a pointer to the key list) into hint.
+ * (" (did you mean sampler.beta?)" or a pointer to the key list) into hint. Serial, pure.
  */
 int config_key_known(const char *dotted, char *hint, size_t hintlen);
 
 /**
- * Load, override and validate (call on rank 0 only; serial).
+ * Load, override and validate every key and the rules between keys of this layer (call on rank
+ * 0 only; serial). The rules of a problem's inputs are not checked here: a caller that runs or
+ * checks the configuration calls problem_check_config (problems layer) next.
  * @param path INI file
  * @param sets "section.key=value" strings, n_sets of them (applied after the file)
- * @param cfg  output
+ * @param cfg  output (caller-owned)
  * @param err  one-line reason on failure (names file/line or --set, key, value and what is allowed)
  * @return 0 on success, -1 on any error
  */
@@ -113,43 +118,48 @@ int config_load(const char *path, char *const *sets, int n_sets, rwpo_config *cf
                 size_t errlen);
 
 /**
- * Parse and validate INI text (e.g. the configuration stored in a run file or checkpoint);
- * `label` names it in messages. 0 or -1.
+ * Parse and validate INI text (e.g. the configuration stored in a run file or checkpoint) as
+ * config_load does; `label` names it in messages. Serial. 0 or -1 with the reason in err.
  */
 int config_parse_text(const char *label, const char *text, rwpo_config *cfg, char *err,
                       size_t errlen);
 
 /**
  * Compare the keys that change the physics (sampler.*, problem.*, particles.n, particles.dim,
- * run.seed). Writes "section.key (old -> new), ..." into out; returns how many differ.
+ * run.seed). Writes "section.key (old -> new), ..." into out; returns how many differ. Serial.
  */
 int config_physics_diff(const rwpo_config *a, const rwpo_config *b, char *out, size_t outlen);
 
-/** FNV-1a 64 hash of the resolved physics keys (stored in checkpoints). */
+/** FNV-1a 64 hash of the resolved physics keys (stored in checkpoints). Serial, pure. */
 unsigned long long config_physics_hash(const rwpo_config *c);
 
-/** Fill the defaults (what a file with no keys would give, required keys zeroed). */
+/** Fill the defaults (what a file with no keys would give, required keys zeroed). Serial. */
 void config_defaults(rwpo_config *cfg);
 
-/** Step size h and proximal time T of layer k >= 1. */
+/** Step size h and proximal time T of layer k >= 1. Serial, pure. */
 void config_step(const rwpo_config *cfg, long k, double *h, double *T);
 
-/** Parse a list of 1 or d finite numbers into out[d] (broadcasting a single value). 0 or -1. */
+/**
+ * Parse a list of 1 or d finite numbers into out[d] (broadcasting a single value; out may be
+ * NULL to only check the text). Serial. 0 or -1.
+ */
 int config_parse_vector(const char *text, long d, double *out);
 
-/** Print the fully resolved configuration as INI text (every key, defaults included). */
+/** Print the fully resolved configuration as INI text (every key, defaults included). Serial. */
 void config_print(const rwpo_config *cfg, FILE *out);
 
-/** The resolved INI text in a malloc'ed string (caller frees). */
+/** The resolved INI text in a malloc'ed string (caller frees; NULL if out of memory). Serial. */
 char *config_to_ini(const rwpo_config *cfg);
 
 /**
- * The resolved parameters as h5md attributes ("section.key"), in a malloc'ed array (caller frees
- * the array; names and strings point into the config and static storage). Returns the count.
+ * The resolved parameters as h5md attributes ("section.key") in one malloc'ed block (caller
+ * frees *out; the names live in the same block, string values point into cfg and static
+ * storage, so cfg must outlive the array). Serial. Returns the count (0 and *out = NULL if out
+ * of memory).
  */
 int config_params(const rwpo_config *cfg, rwpo_param **out);
 
-/** Print the key reference (section, key, type, default, meaning) as Markdown. */
+/** Print the key reference (section, key, type, default, meaning) as Markdown. Serial. */
 void config_print_reference(FILE *out);
 
 #endif /* RWPO_CONFIG_H */

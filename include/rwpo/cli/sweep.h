@@ -59,8 +59,9 @@ const char *sweep_key(const sweep_plan *p, int j);
 const char *sweep_value(const sweep_plan *p, long k, int j);
 
 /**
- * The configuration of point k: config_load with the point's values and then sets, and the
- * run.output / run.name templates expanded. 0, or -1 with the reason (prefixed by the point).
+ * The configuration of point k: config_load with the point's values and then sets, checked by
+ * problem_check_config, and the run.output / run.name templates expanded. Serial.
+ * 0, or -1 with the reason (prefixed by the point).
  */
 int sweep_point_config(const sweep_plan *p, const char *path, char *const *sets, int n_sets,
                        long k, rwpo_config *cfg, char *err, size_t errlen);
@@ -80,10 +81,10 @@ int sweep_check(const sweep_plan *p, const char *path, char *const *sets, int n_
 int sweep_parse_index(const char *spec, long *k, char *err, size_t errlen);
 
 /**
- * Load the configuration of a command (run, check): without a sweep, plain config_load (an
- * index is then an error); with a sweep, the whole sweep is validated and point `index_spec`
- * is resolved (no index is then an error naming the point count). *point is the point or -1.
- * 0, or -1 with the reason.
+ * Load the configuration of a command (run, check): without a sweep, config_load and
+ * problem_check_config (an index is then an error); with a sweep, the whole sweep is validated
+ * and point `index_spec` is resolved (no index is then an error naming the point count).
+ * *point is the point or -1. Serial (rank 0). 0, or -1 with the reason.
  */
 int sweep_config_load(const char *path, char *const *sets, int n_sets, const char *index_spec,
                       rwpo_config *cfg, long *point, char *err, size_t errlen);

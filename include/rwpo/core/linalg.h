@@ -16,7 +16,9 @@
  *   - replicated: A on every rank; the same two products with local DGEMM, no communication.
  *     A distributed copy is kept as well for the reference computations.
  *   - auto: replicated when A plus its scratch fit in memory_budget bytes, else distributed.
- * Every buffer is allocated at creation; the products allocate nothing.
+ * Every buffer is allocated at creation; the products allocate nothing. The entries of A come
+ * from the problem (linalg_fill with a generator, or linalg_set_rows with rows it read): this
+ * module stores and applies the operator; what the operator is belongs to problem.c.
  *
  * Collective calls are marked; they must be called by every rank of the communicator. The module
  * calls BLACS/ScaLAPACK with the communicator it was given (Csys2blacs_handle) and reduces through
@@ -27,15 +29,15 @@
 
 #include <mpi.h>
 #include <stddef.h>
-#include <stdio.h>
-
-#include "rwpo/base/config.h"
 
 typedef struct linalg linalg; /* opaque */
 
-/** How to lay out the operator (the [linalg] keys). */
+/** Where the operator lives (see the file comment). */
+typedef enum { LINALG_AUTO = 0, LINALG_REPLICATED = 1, LINALG_DISTRIBUTED = 2 } linalg_layout;
+
+/** How to lay out the operator (the [linalg] keys, mapped by the problem). */
 typedef struct {
-    config_layout layout;   /**< auto | replicated | distributed */
+    linalg_layout layout;   /**< auto | replicated | distributed */
     long block;             /**< ScaLAPACK block size nb */
     long memory_budget;     /**< bytes per rank (auto chooses replicated if A fits) */
     long grid_rows;         /**< BLACS grid rows pr (a divisor of P; 0 = as square as possible) */
@@ -46,29 +48,38 @@ typedef double (*linalg_entry)(const void *ctx, long i, long j);
 
 /**
  * Create the operator's grids and buffers for an m x d operator and N particles (collective).
- * A is zero until linalg_fill or linalg_read. The verdict depends on the arguments only, so it
- * is the same on every rank.
+ * A is zero until linalg_fill or linalg_set_rows. The verdict depends on the arguments only, so
+ * it is the same on every rank. The caller owns the object (linalg_destroy).
  * @return the object, or NULL with a one-line reason in err (grid rows not dividing P, sizes
  *         beyond ScaLAPACK's int range, the distributed layout not fitting the budget)
  */
 linalg *linalg_create(MPI_Comm comm, long m, long d, long n_particles, const linalg_options *opt,
                       char *err, size_t errlen);
 
-/** Free the buffers and release the BLACS grids; accepts NULL. Local. */
+/** Free the buffers and release the BLACS grids; accepts NULL. Collective (BLACS grid exit). */
 void linalg_destroy(linalg *la);
 
 /** Fill A(i, j) = entry(ctx, i, j) in every stored copy. Local (no communication). */
 void linalg_fill(linalg *la, linalg_entry entry, const void *ctx);
 
 /**
- * Read A from "path.h5:/dataset" holding [m][d] floats (collective): contiguous row blocks per
- * rank, then PDGEMR2D onto the grid (every rank reads all rows in the replicated layout).
- * @return 0, or -1 on every rank with the same reason in err (missing file or dataset, shape,
- *         non-finite entry with its row and column)
+ * The rows of A this rank hands to linalg_set_rows: [*offset, *offset + *count). All m rows in
+ * the replicated layout; in the distributed layout contiguous blocks of ceil(m / P) rows, rank r
+ * the r-th (possibly empty). Local, pure.
  */
-int linalg_read(linalg *la, const char *spec, char *err, size_t errlen);
+void linalg_row_block(const linalg *la, long *offset, long *count);
 
-/** Set the data b [m] (copied) and the noise level sigma > 0 of f = |A x - b|^2 / (2 sigma^2). */
+/**
+ * Store A from this rank's rows (linalg_row_block), rows [count][d] row-major (copied; the
+ * caller keeps ownership): into the replicated copy, or redistributed onto the 2-D grid with
+ * PDGEMR2D. Collective: every rank calls it once its rows are known to be good.
+ */
+void linalg_set_rows(linalg *la, const double *rows);
+
+/**
+ * Set the data b [m] (copied) and the noise level sigma > 0 of f = |A x - b|^2 / (2 sigma^2).
+ * Local.
+ */
 void linalg_set_data(linalg *la, const double *b, double sigma);
 
 /**
@@ -115,11 +126,11 @@ int linalg_gaussian_posterior(linalg *la, double beta, double *mean, double *cov
 long linalg_fista(linalg *la, double lambda, double tol, long max_iter, double *x,
                   double *lipschitz);
 
-/** 1 if the gradient runs on the distributed operator, 0 if replicated. */
+/** 1 if the gradient runs on the distributed operator, 0 if replicated. Local. */
 int linalg_is_distributed(const linalg *la);
-/** The BLACS grid shape. */
+/** The BLACS grid shape. Local. */
 void linalg_grid(const linalg *la, int *rows, int *cols);
-/** Bytes this rank holds for the operator and the gradient's scratch. */
+/** Bytes this rank holds for the operator and the gradient's scratch. Local. */
 long linalg_bytes(const linalg *la);
 
 #endif /* RWPO_LINALG_H */

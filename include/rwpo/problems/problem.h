@@ -18,6 +18,9 @@
  *                    y_n ~ Bernoulli(sigmoid(x_n' theta_true)), theta_true = 1 on the first d/4
  *                    coordinates (method.md's logistic_l1), or features and labels from files
  *
+ * This module owns what an operator is: its rules (problem_check_config), its generation and
+ * reading (problem_open); linalg only stores and applies it.
+ *
  * problem_open is collective (it reads files, distributes the operator and computes the
  * reference answers); problem_grad_all and problem_f_all are collective for `linear`. The other
  * functions are pure functions of the problem object: no MPI, no I/O.
@@ -65,6 +68,20 @@ typedef struct {
     double *logit;       /**< logistic: [max_local][m] scratch of the batched gradient */
     long max_local;      /**< rows the batched scratch holds */
 } problem;
+
+/**
+ * Check the rules of the problem's own inputs in a configuration that config_load accepted
+ * (linear and logistic; the other types have none): operator_file, data_file and truth_file
+ * name a dataset (path.h5:/dataset) and come together as the operator and type require; m,
+ * sparsity and dim fit the operator (a square blur, a square blur2d image, k <= d non-zeros, no
+ * improper lambda = 0 posterior of a generated m < d operator). What the files hold is checked
+ * by problem_open. Serial and pure (opens no file): call it on rank 0 after config_load for
+ * every configuration that is run or checked.
+ * @param label names the configuration in the message (its file)
+ * @return 0, or -1 with a one-line reason in err ("label: [problem] key = value: what is wrong
+ *         (allowed: ...)")
+ */
+int problem_check_config(const rwpo_config *cfg, const char *label, char *err, size_t errlen);
 
 /**
  * Build from a validated configuration (precomputes the exact answers). Destroy with _destroy.

@@ -1,0 +1,152 @@
+/**
+ * @file config_keys.c
+ * @brief The configuration keys: one table (section, key, type, default, range, meaning) that is
+ *        the single source of truth for parsing, checks, --keys, /parameters and the physics
+ *        hash (see config_keys.h).
+ */
+#include "config_keys.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const ch_init[] = {"gaussian", "file", NULL};
+static const char *const ch_method[] = {"rwpo_l1", NULL};
+static const char *const ch_normaliser[] = {"exact", "moreau", NULL};
+static const char *const ch_weights[] = {"coordinatewise", "joint", NULL};
+static const char *const ch_ring[] = {"overlap", "blocking", NULL};
+static const char *const ch_kernel[] = {"fast", "reference", NULL};
+const char *const config_problem_names[] = {"none", "gaussian", "mixture_laplace", "linear",
+                                           "logistic", NULL};
+static const char *const ch_operator[] = {"gaussian", "blur1d", "blur2d", "file", NULL};
+static const char *const ch_layout[] = {"auto", "replicated", "distributed", NULL};
+
+#define OFF(f) offsetof(rwpo_config, f)
+#define SZ(f) sizeof(((rwpo_config *)0)->f)
+
+const key_spec config_keys[] = {
+    {"run", "name", K_STRING, OFF(name), SZ(name), "rwpo", R_NONE, 0, HUGE_VAL, NULL, 0,
+     "run name, stored in the output"},
+    {"run", "output", K_STRING, OFF(output), SZ(output), NULL, R_NONE, 0, HUGE_VAL, NULL, 0,
+     "output HDF5 (H5MD) file; its directory must exist"},
+    {"run", "layers", K_LONG, OFF(layers), 0, NULL, R_GE, 0, 1e9, NULL, 0,
+     "number of layers (time steps) L"},
+    {"run", "seed", K_LONG, OFF(seed), 0, "1", R_GE, 0, 9.007199254740992e15, NULL, 0,
+     "seed of the counter-based generator (Philox4x32-10)"},
+    {"run", "every", K_LONG, OFF(every), 0, "1", R_GE, 1, 1e9, NULL, 0,
+     "record positions every k layers (layer 0 and the last layer are always recorded)"},
+    {"run", "sparsity_tol", K_DOUBLE, OFF(sparsity_tol), 0, "1e-2", R_GE, 0, HUGE_VAL, NULL, 0,
+     "|x| <= tol counts as zero in the sparsity observable"},
+    {"run", "progress", K_DOUBLE, OFF(progress), 0, "1", R_GE, 0, 86400, NULL, 0,
+     "seconds between progress lines (0 = one line per layer)"},
+    {"run", "ring", K_ENUM, OFF(ring), 0, "overlap", R_NONE, 0, 0, ch_ring, 0,
+     "ring variant: overlap (Isend/Irecv while computing) or blocking (Sendrecv)"},
+    {"run", "kernel", K_ENUM, OFF(kernel), 0, "fast", R_NONE, 0, 0, ch_kernel, 0,
+     "attention kernels: fast (vectorised, register-blocked) or reference (plain loops, libm exp; agrees to "
+     "1e-12, 10-20x slower)"},
+    {"run", "block", K_LONG, OFF(block), 0, "1024", R_GE, 1, 1e8, NULL, 0,
+     "keys per block in the attention kernel (cache blocking)"},
+    {"run", "checkpoint_every", K_LONG, OFF(checkpoint_every), 0, "100", R_GE, 0, 1e9, NULL,
+     0, "write a checkpoint every k layers (0 = only when stopped early); see Checkpoints"},
+    {"run", "wall_time", K_DOUBLE, OFF(wall_time), 0, "0", R_GE, 0, HUGE_VAL, NULL, 0,
+     "wall-clock budget in seconds (0 = none): stop with a checkpoint before exceeding it"},
+    {"run", "stop_file", K_STRING, OFF(stop_file), SZ(stop_file), "", R_NONE, 0, 0, NULL, 0,
+     "if this file appears, stop after the current layer with a checkpoint (and remove it)"},
+    {"particles", "n", K_LONG, OFF(n), 0, NULL, R_GE, 1, 1e12, NULL, 0,
+     "number of particles N"},
+    {"particles", "dim", K_LONG, OFF(dim), 0, NULL, R_GE, 1, 1e6, NULL, 0, "dimension d"},
+    {"particles", "init", K_ENUM, OFF(init), 0, "gaussian", R_NONE, 0, 0, ch_init, 0,
+     "initial cloud: gaussian (init_mean + init_scale * N(0, I)) or file"},
+    {"particles", "init_scale", K_DOUBLE, OFF(init_scale), 0, "1", R_GE, 0, HUGE_VAL, NULL, 0,
+     "standard deviation of the gaussian initial cloud"},
+    {"particles", "init_mean", K_LIST, OFF(init_mean), SZ(init_mean), "0", R_NONE, 0, 0, NULL, 0,
+     "mean of the gaussian initial cloud: one value or d values"},
+    {"particles", "init_file", K_STRING, OFF(init_file), SZ(init_file), "", R_NONE, 0, 0, NULL, 0,
+     "init = file: path.h5:/dataset holding [N][d] floats"},
+    {"sampler", "method", K_ENUM, OFF(method), 0, "rwpo_l1", R_NONE, 0, 0, ch_method, 0,
+     "sampler (rwpo_l1: the RWPO layer with the L1 prior)"},
+    {"sampler", "beta", K_DOUBLE, OFF(beta), 0, NULL, R_GT, 0, HUGE_VAL, NULL, 0,
+     "INVERSE temperature beta"},
+    {"sampler", "lambda", K_DOUBLE, OFF(lambda), 0, NULL, R_GE, 0, HUGE_VAL, NULL, 0,
+     "L1 weight lambda"},
+    {"sampler", "h", K_DOUBLE, OFF(h), 0, NULL, R_GT, 0, HUGE_VAL, NULL, 0,
+     "step size h of layer 1 onwards (see schedule)"},
+    {"sampler", "T", K_TIME, OFF(T), 0, "h", R_GT, 0, HUGE_VAL, NULL, 0,
+     "proximal time T; 'h' (default) follows the step size"},
+    {"sampler", "schedule", K_STRING, OFF(schedule), SZ(schedule), "", R_NONE, 0, 0, NULL, 0,
+     "step-size changes 'layer:h, layer:h' (layers from 1, increasing)"},
+    {"sampler", "normaliser", K_ENUM, OFF(normaliser), 0, "exact", R_NONE, 0, 0, ch_normaliser,
+     0, "key normaliser: exact (erfcx) or moreau (Laplace approximation)"},
+    {"sampler", "weights", K_ENUM, OFF(weights), 0, "coordinatewise", R_NONE, 0, 0, ch_weights,
+     0, "attention weights: coordinatewise (d heads of width 1) or joint"},
+    {"problem", "type", K_ENUM, OFF(problem), 0, NULL, R_NONE, 0, 0, config_problem_names, 0,
+     "smooth potential f: none, gaussian, mixture_laplace, linear, logistic"},
+    {"problem", "mean", K_LIST, OFF(problem_mean), SZ(problem_mean), "0", R_NONE, 0, 0, NULL,
+     PB(PROBLEM_GAUSSIAN), "gaussian: mu, one value or d values"},
+    {"problem", "std", K_DOUBLE, OFF(problem_std), 0, "1", R_GT, 0, HUGE_VAL, NULL,
+     PB(PROBLEM_GAUSSIAN), "gaussian: s in f = |x - mu|^2 / (2 s^2)"},
+    /* linear inverse problem and logistic regression (issue 5) */
+    {"problem", "operator", K_ENUM, OFF(problem_operator), 0, "gaussian", R_NONE, 0, 0,
+     ch_operator, PB(PROBLEM_LINEAR),
+     "linear: A = gaussian (iid N(0, 1/m)), blur1d, blur2d (Gaussian blur) or file"},
+    {"problem", "operator_file", K_STRING, OFF(operator_file), SZ(operator_file), "", R_NONE, 0,
+     0, NULL, PB(PROBLEM_LINEAR) | PB(PROBLEM_LOGISTIC),
+     "path.h5:/dataset: linear: A [m][d]; logistic: features [n][d] (empty = generated)"},
+    {"problem", "data_file", K_STRING, OFF(data_file), SZ(data_file), "", R_NONE, 0, 0, NULL,
+     PB(PROBLEM_LINEAR) | PB(PROBLEM_LOGISTIC),
+     "path.h5:/dataset: linear: b [m]; logistic: labels 0/1 [n] (with operator_file)"},
+    {"problem", "truth_file", K_STRING, OFF(truth_file), SZ(truth_file), "", R_NONE, 0, 0, NULL,
+     PB(PROBLEM_LINEAR) | PB(PROBLEM_LOGISTIC),
+     "optional path.h5:/dataset: the true x [d] of file data (for the truth metrics)"},
+    {"problem", "m", K_LONG, OFF(problem_m), 0, "0", R_GE, 0, 1e9, NULL,
+     PB(PROBLEM_LINEAR) | PB(PROBLEM_LOGISTIC),
+     "linear: rows m of A (0 = d); logistic: data points n (0 = 500)"},
+    {"problem", "sigma", K_DOUBLE, OFF(problem_sigma), 0, "0.1", R_GT, 0, HUGE_VAL, NULL,
+     PB(PROBLEM_LINEAR), "linear: noise std sigma, f = |A x - b|^2 / (2 sigma^2)"},
+    {"problem", "sparsity", K_LONG, OFF(problem_sparsity), 0, "5", R_GE, 0, 1e9, NULL,
+     PB(PROBLEM_LINEAR), "linear: non-zeros k of the generated x_true (k <= d)"},
+    {"problem", "blur_width", K_DOUBLE, OFF(blur_width), 0, "2", R_GT, 0, HUGE_VAL, NULL,
+     PB(PROBLEM_LINEAR), "linear blur1d/blur2d: standard deviation of the blur in pixels"},
+    {"problem", "support_threshold", K_DOUBLE, OFF(support_threshold), 0, "0.25", R_GE, 0,
+     HUGE_VAL, NULL, PB(PROBLEM_LINEAR),
+     "linear: |posterior mean| above this counts as support (precision/recall)"},
+    {"linalg", "layout", K_ENUM, OFF(linalg_layout), 0, "auto", R_NONE, 0, 0, ch_layout,
+     PB(PROBLEM_LINEAR),
+     "operator layout: replicated (A on every rank, DGEMM), distributed (ScaLAPACK), auto"},
+    {"linalg", "block", K_LONG, OFF(linalg_block), 0, "64", R_GE, 1, 1e6, NULL,
+     PB(PROBLEM_LINEAR), "ScaLAPACK block size (rows = columns)"},
+    {"linalg", "memory_budget", K_LONG, OFF(linalg_memory_budget), 0, "1073741824", R_GE, 0,
+     9e15, NULL, PB(PROBLEM_LINEAR),
+     "bytes per rank for the operator: auto replicates A when it fits"},
+    {"linalg", "grid_rows", K_LONG, OFF(linalg_grid_rows), 0, "0", R_GE, 0, 1e6, NULL,
+     PB(PROBLEM_LINEAR), "BLACS process-grid rows, a divisor of the rank count (0 = squarest)"},
+};
+
+const int config_n_keys = (int)(sizeof config_keys / sizeof config_keys[0]);
+
+int config_key_applies(const rwpo_config *cfg, const key_spec *k)
+{
+    return !k->problems || (k->problems & PB(cfg->problem));
+}
+
+void config_key_range_text(const key_spec *k, char *buf, size_t n)
+{
+    char lo[64] = "", hi[64] = "";
+    if (k->lo_kind == R_GE)
+        snprintf(lo, sizeof lo, ">= %g", k->lo);
+    else if (k->lo_kind == R_GT)
+        snprintf(lo, sizeof lo, "> %g", k->lo);
+    if (k->hi != HUGE_VAL)
+        snprintf(hi, sizeof hi, "<= %g", k->hi);
+    snprintf(buf, n, "%s%s%s", lo, (lo[0] && hi[0]) ? " and " : "", hi);
+}
+
+void config_key_choices_text(const key_spec *k, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (int c = 0; k->choices[c]; c++) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, n - l, "%s%s", c ? " | " : "", k->choices[c]);
+    }
+}
