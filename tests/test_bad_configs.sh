@@ -82,7 +82,7 @@ expect bad-enum "[sampler] normaliser = 'fancy': not allowed (allowed: exact | m
 expect bad-weights "[sampler] weights = 'both': not allowed (allowed: coordinatewise | joint)" \
     run good.ini --set sampler.weights=both
 expect bad-schedule "[sampler] schedule = '50-0.025': bad entry" run good.ini --set sampler.schedule=50-0.025
-expect decreasing-schedule "bad entry (allowed: up to 64 entries 'layer:h' with layer >= 1 increasing" \
+expect decreasing-schedule "bad entry (allowed: up to 64 entries 'layer:h' separated by commas, no empty entry, with layer >= 1 increasing" \
     run good.ini "--set=sampler.schedule=50:0.1, 40:0.2"
 expect init-file-missing-key "[particles] init = file needs init_file" run good.ini --set particles.init=file
 echo "not hdf5" > text.h5
@@ -116,8 +116,14 @@ expect malformed-set "--set 'sampler.beta': malformed (allowed: section.key=valu
 expect unknown-command "unknown command 'walk'" walk good.ini
 expect unknown-option "unknown option '--fast'" run good.ini --fast
 expect no-config "'run' needs a file argument" run
-expect T-zero "[sampler] T = 0: out of range (allowed: > 0)" run good.ini --set sampler.T=0
-expect T-word "[sampler] T = 'half': not a number (allowed: a number > 0, or 'h')" run good.ini --set sampler.T=half
+expect T-zero "[sampler] T = 0: out of range (allowed: >= 1e-12)" run good.ini --set sampler.T=0
+expect T-word "[sampler] T = 'half': not a number (allowed: a number >= 1e-12, or 'h')" run good.ini --set sampler.T=half
+expect memory "the run needs an estimated" run good.ini --set particles.n=1000000000000
+expect memory-fits-on "it fits on" run good.ini --set particles.n=3000000000
+expect h-tiny "[sampler] h = 1e-20: out of range (allowed: >= 1e-12)" run good.ini --set sampler.h=1e-20
+expect schedule-trailing-comma "schedule = '50:0.025,': bad entry" run good.ini "--set=sampler.schedule=50:0.025,"
+expect schedule-empty-entry "schedule = '50:0.025,,60:0.01': bad entry" run good.ini "--set=sampler.schedule=50:0.025,,60:0.01"
+expect init-mean-trailing-comma "init_mean = '1,': not a list" run good.ini "--set=particles.init_mean=1,"
 expect every-zero "[run] every = 0: out of range (allowed: >= 1" run good.ini --set run.every=0
 awk 'BEGIN{printf "[run]\nname = "; for(i=0;i<300;i++) printf "x"; printf "\n"}' > k37.ini
 expect long-line-real "k37.ini:2: line longer than 198 characters" run k37.ini

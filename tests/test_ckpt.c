@@ -19,6 +19,7 @@
  * go to a directory made by mkdtemp on rank 0 (its name broadcast) and removed at the end.
  */
 #include "rwpo/run/ckpt.h"
+#include "scratch.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -455,23 +456,6 @@ END_TEST
 
 /* ---------------------------------------------------------------- main */
 
-static void remove_dir(void)
-{
-    DIR *d = opendir(g_dir);
-    if (d) {
-        struct dirent *e;
-        char p[1200];
-        while ((e = readdir(d)))
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-                snprintf(p, sizeof p, "%s/%s", g_dir, e->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    if (rmdir(g_dir) != 0)
-        perror(g_dir);
-}
-
 int main(int argc, char **argv)
 {
     /* Open MPI's OMPIO allocates its aggregation buffer (32 MB by default) at every collective
@@ -481,12 +465,7 @@ int main(int argc, char **argv)
     setenv("OMPI_MCA_io_ompio_bytes_per_agg", "1048576", 0);
     comm_init(&argc, &argv);
     if (comm_rank() == 0) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(g_dir, sizeof g_dir, "%s/rwpo_test_ckpt_XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-        if (!mkdtemp(g_dir)) {
-            perror("mkdtemp");
-            g_dir[0] = '\0';
-        }
+        scratch_make(g_dir, sizeof g_dir, "test_ckpt");
     }
     comm_bcast_bytes(g_dir, sizeof g_dir);
     if (!g_dir[0]) {
@@ -505,7 +484,7 @@ int main(int argc, char **argv)
     int passed = all_passed(s);
     comm_barrier();
     if (comm_rank() == 0)
-        remove_dir();
+        scratch_remove(g_dir);
     comm_finalize();
     return passed ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -21,6 +21,7 @@
  * test_known_bugs, run only with RWPO_TEST_KNOWN_BUGS=1 so that the suite stays green.
  */
 #include "rwpo/base/config.h"
+#include "scratch.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -44,22 +45,6 @@ static const char *write_ini(const char *text)
     fputs(text, f);
     fclose(f);
     return g_path;
-}
-
-static void remove_dir(void)
-{
-    DIR *d = opendir(g_dir);
-    if (d) {
-        struct dirent *e;
-        char p[1200];
-        while ((e = readdir(d)))
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-                snprintf(p, sizeof p, "%s/%s", g_dir, e->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    rmdir(g_dir);
 }
 
 /* ---------------------------------------------------------------- configurations as key lists */
@@ -1012,18 +997,14 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/rwpo_test_config_XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (!mkdtemp(g_dir)) {
-        perror("mkdtemp");
+    if (scratch_make(g_dir, sizeof g_dir, "test_config") != 0)
         return EXIT_FAILURE;
-    }
     setup();
     SRunner *sr = srunner_create(config_suite());
     srunner_set_fork_status(sr, CK_NOFORK);
     srunner_run_all(sr, CK_NORMAL);
     const int n_failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    remove_dir();
+    scratch_remove(g_dir);
     return n_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -119,6 +119,18 @@ char *comm_bcast_string(const char *s)
 
 void comm_barrier(void) { MPI_Barrier(MPI_COMM_WORLD); }
 
+int comm_node_size(void)
+{
+    static int node_size = 0;
+    if (node_size == 0) {
+        MPI_Comm node;
+        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, g_rank, MPI_INFO_NULL, &node);
+        MPI_Comm_size(node, &node_size);
+        MPI_Comm_free(&node);
+    }
+    return node_size;
+}
+
 _Noreturn void comm_abort(int code)
 {
     MPI_Abort(MPI_COMM_WORLD, code);

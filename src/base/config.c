@@ -180,7 +180,7 @@ static void suggest(const char *section, const char *key, char *buf, size_t n)
         snprintf(buf, n, " (see 'rwpo check' for the list of keys)");
 }
 
-static const char *trim(char *s)
+char *config_trim(char *s)
 {
     while (isspace((unsigned char)*s))
         s++;
@@ -188,6 +188,27 @@ static const char *trim(char *s)
     while (e > s && isspace((unsigned char)e[-1]))
         *--e = '\0';
     return s;
+}
+
+#define trim config_trim
+
+int config_list_split(char *text, char sep, char **items, int max)
+{
+    int n = 0;
+    for (char *s = text;;) {
+        char *next = strchr(s, sep);
+        if (next)
+            *next = '\0';
+        char *v = config_trim(s);
+        if (*v == '\0')
+            return -1;
+        if (n == max)
+            return -2;
+        items[n++] = v;
+        if (!next)
+            return n;
+        s = next + 1;
+    }
 }
 
 /* Strict number parsing: whole string, finite. */
@@ -227,21 +248,19 @@ int config_parse_vector(const char *text, long d, double *out)
     char *copy = strdup(text);
     if (!copy)
         return -1;
-    long count = 0;
-    int bad = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    enum { MAX_ITEMS = 1 << 16 };
+    static char *items[MAX_ITEMS];
+    const int count = config_list_split(copy, ',', items, MAX_ITEMS);
+    int bad = count <= 0 || (count != 1 && count != d);
+    for (int i = 0; !bad && i < count; i++) {
         double v;
-        if (parse_double(tok, &v) != 0) {
+        if (parse_double(items[i], &v) != 0)
             bad = 1;
-            break;
-        }
-        if (count < d && out)
-            out[count] = v;
-        count++;
+        else if (i < d && out)
+            out[i] = v;
     }
     free(copy);
-    if (bad || count == 0 || (count != 1 && count != d))
+    if (bad)
         return -1;
     if (count == 1 && out)
         for (long k = 1; k < d; k++)
@@ -348,40 +367,41 @@ void config_defaults(rwpo_config *cfg)
 static int parse_schedule(rwpo_config *cfg, const char *loc, char *err, size_t errlen)
 {
     cfg->n_schedule = 0;
+    if (cfg->schedule[strspn(cfg->schedule, " \t")] == '\0')
+        return 0; /* no schedule */
     char *copy = strdup(cfg->schedule);
     if (!copy)
         return -1;
-    char *save = NULL;
-    int rc = 0;
+    char *items[CONFIG_MAX_SCHEDULE];
+    const int n = config_list_split(copy, ',', items, CONFIG_MAX_SCHEDULE);
+    int rc = n < 0 ? -1 : 0;
     long last = 0;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        const char *t = trim(tok);
-        if (*t == '\0')
-            continue;
-        char *colon = strchr(t, ':');
+    for (int i = 0; rc == 0 && i < n; i++) {
+        char *colon = strchr(items[i], ':');
         long layer;
         double h;
-        if (!colon) {
+        if (!colon)
             rc = -1;
-        } else {
+        else {
             *colon = '\0';
-            if (parse_long(t, &layer) != 0 || parse_double(colon + 1, &h) != 0 || layer < 1 ||
-                !(h > 0) || layer <= last)
+            if (parse_long(config_trim(items[i]), &layer) != 0 ||
+                parse_double(config_trim(colon + 1), &h) != 0 || layer < 1 ||
+                !(h >= CONFIG_MIN_STEP) || layer <= last)
                 rc = -1;
         }
-        if (rc != 0 || cfg->n_schedule == CONFIG_MAX_SCHEDULE) {
-            log_format(err, errlen,
-                    "%s: [sampler] schedule = '%s': bad entry (allowed: up to %d entries "
-                    "'layer:h' with layer >= 1 increasing and h > 0, e.g. '50:0.025')",
-                    loc, cfg->schedule, CONFIG_MAX_SCHEDULE);
-            rc = -1;
-            break;
+        if (rc == 0) {
+            cfg->schedule_layer[cfg->n_schedule] = layer;
+            cfg->schedule_h[cfg->n_schedule] = h;
+            cfg->n_schedule++;
+            last = layer;
         }
-        cfg->schedule_layer[cfg->n_schedule] = layer;
-        cfg->schedule_h[cfg->n_schedule] = h;
-        cfg->n_schedule++;
-        last = layer;
     }
+    if (rc != 0)
+        log_format(err, errlen,
+                "%s: [sampler] schedule = '%s': bad entry (allowed: up to %d entries "
+                "'layer:h' separated by commas, no empty entry, with layer >= 1 increasing and "
+                "h >= %g, e.g. '50:0.025')", loc, cfg->schedule, CONFIG_MAX_SCHEDULE,
+                CONFIG_MIN_STEP);
     free(copy);
     return rc;
 }

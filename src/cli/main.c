@@ -27,6 +27,7 @@
 #include "rwpo/cli/sweep.h"
 #include "rwpo/io/probe.h"
 #include "rwpo/run/ckpt.h"
+#include "rwpo/run/footprint.h"
 #include "rwpo/run/run_loop.h"
 #include "rwpo/run/sim.h"
 
@@ -331,7 +332,8 @@ static int cmd_run(const cli *c, double t_program)
     timer_reset();
     timer_start(TIMER_total);
     timer_start(TIMER_setup);
-    int code = run_paths_ok(&cfg) ? 1 : lock_output(&cfg);
+    int code = run_paths_ok(&cfg) || footprint_check(&cfg, stdout, "rwpo: ") ? 1
+                                                                              : lock_output(&cfg);
     sim *s = code == 0 ? sim_create(&cfg, &code) : NULL;
     const int go = s && start_run(c, s, &code);
 
@@ -361,7 +363,8 @@ static int cmd_check(const cli *c)
         printf(" (defaults included)\n");
         config_print(&cfg, stdout);
     }
-    return 0;
+    /* the estimate on stderr: stdout stays the resolved configuration alone */
+    return footprint_check(&cfg, stderr, "rwpo: ");
 }
 
 static int cmd_info(const cli *c)

@@ -31,15 +31,7 @@ struct sweep_plan {
     long n_points;
 };
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
-}
+#define trim config_trim
 
 /* ---- parsing -------------------------------------------------------------------------------- */
 
@@ -76,38 +68,30 @@ static void key_clear(sweep_key_list *k)
     k->n_values = 0;
 }
 
-/* Append the values of `text` (','-separated, or ';'-separated when it has a ';'). */
+/* Append the values of `text` (','-separated, or ';'-separated when it has a ';'), by the one
+ * list rule of config_list_split. */
 static int key_append(sweep_key_list *k, const char *text, const char *where, char *err,
                       size_t errlen)
 {
     char *copy = strdup(text);
+    char *items[SWEEP_MAX_VALUES + 1];
     if (!copy) {
         log_format(err, errlen, "out of memory");
         return -1;
     }
-    const char sep = strchr(copy, ';') ? ';' : ',';
+    const int n = config_list_split(copy, strchr(copy, ';') ? ';' : ',', items,
+                                    SWEEP_MAX_VALUES - k->n_values);
     int rc = 0;
-    char *s = copy;
-    for (;;) {
-        char *next = strchr(s, sep);
-        if (next)
-            *next = '\0';
-        char *v = trim(s);
-        if (*v == '\0') {
-            log_format(err, errlen, "%s: [sweep] %s = '%s': empty value (allowed: a list of "
-                    "values, e.g. 0.5, 1, 2; ';'-separated when the values are lists)", where,
-                    k->name, text);
-            rc = -1;
-            break;
-        }
-        if (k->n_values == SWEEP_MAX_VALUES) {
-            log_format(err, errlen, "%s: [sweep] %s: more than %d values", where, k->name,
-                    SWEEP_MAX_VALUES);
-            rc = -1;
-            break;
-        }
+    if (n == -1)
+        log_format(err, errlen, "%s: [sweep] %s = '%s': empty value (allowed: a list of "
+                "values, e.g. 0.5, 1, 2; ';'-separated when the values are lists)", where,
+                k->name, text);
+    else if (n == -2)
+        log_format(err, errlen, "%s: [sweep] %s: more than %d values", where, k->name,
+                SWEEP_MAX_VALUES);
+    for (int i = 0; i < n; i++) {
         char **nv = realloc(k->values, (size_t)(k->n_values + 1) * sizeof *nv);
-        if (!nv || !(nv[k->n_values] = strdup(v))) {
+        if (!nv || !(nv[k->n_values] = strdup(items[i]))) {
             if (nv)
                 k->values = nv;
             log_format(err, errlen, "out of memory");
@@ -116,12 +100,9 @@ static int key_append(sweep_key_list *k, const char *text, const char *where, ch
         }
         k->values = nv;
         k->n_values++;
-        if (!next)
-            break;
-        s = next + 1;
     }
     free(copy);
-    return rc;
+    return n < 0 ? -1 : rc;
 }
 
 /* Is the swept key allowed? 0, or -1 with the reason. */

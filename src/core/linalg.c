@@ -105,6 +105,20 @@ static void layout_bytes(long m, long d, long MB, int P, int pr, int pc, long nb
     (void)pc;
 }
 
+double linalg_estimate_bytes(long m, long d, long n_particles, int n_ranks,
+                             const linalg_options *opt)
+{
+    const int P = n_ranks < 1 ? 1 : n_ranks;
+    const long MB = (n_particles + P - 1) / P;
+    long repl, dist;
+    layout_bytes(m, d, MB, P, 1, P, opt->block, &repl, &dist);
+    if (opt->layout == LINALG_REPLICATED)
+        return (double)repl;
+    if (opt->layout == LINALG_DISTRIBUTED)
+        return (double)dist;
+    return repl <= opt->memory_budget ? (double)repl : (double)dist;
+}
+
 linalg *linalg_create(MPI_Comm comm, long m, long d, long n_particles, const linalg_options *opt,
                       char *err, size_t errlen)
 {

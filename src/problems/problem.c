@@ -443,10 +443,10 @@ static int operator_rows(const rwpo_config *cfg, MPI_Comm comm, long d, const ch
         snprintf(err, errlen, "[problem] operator_file = %s: %s", cfg->operator_file, sub);
         return -1;
     }
-    if (nd != 2 || dims[1] != d) {
+    if (nd != 2 || dims[1] != d || dims[0] < 1) {
         snprintf(err, errlen, "[problem] operator_file = %s: %s has shape [%ld][%ld], expected "
-                 "%s with d = particles.dim = %ld", cfg->operator_file, what, dims[0],
-                 nd == 2 ? dims[1] : 1L, shape, d);
+                 "%s with d = particles.dim = %ld and at least one row", cfg->operator_file,
+                 what, dims[0], nd == 2 ? dims[1] : 1L, shape, d);
         return -1;
     }
     *rows = dims[0];
@@ -615,6 +615,49 @@ static int open_logistic(problem *p, const rwpo_config *cfg, MPI_Comm comm, char
              from_file ? cfg->operator_file : "generated, theta_true = 1 on the first d/4",
              p->alpha);
     return 0;
+}
+
+double problem_estimate_bytes(const rwpo_config *cfg, int n_ranks)
+{
+    const double d = (double)cfg->dim, P = n_ranks < 1 ? 1.0 : (double)n_ranks;
+    const double max_local = ceil((double)cfg->n / P);
+    long m = cfg->problem_m;
+    if (cfg->operator_file[0]) { /* the rows of the dataset (an unreadable file fails later) */
+        int nd = 0;
+        long dims[2] = {0, 0};
+        char err[512];
+        m = input_dataset_shape(cfg->operator_file, &nd, dims, err, sizeof err) == 0 ? dims[0]
+                                                                                    : 0;
+    }
+    switch (cfg->problem) {
+    case PROBLEM_GAUSSIAN:
+        return 8.0 * 3.0 * d;
+    case PROBLEM_MIXTURE_LAPLACE:
+        return 8.0 * 2.0 * PROBLEM_GRID_N;
+    case PROBLEM_LINEAR: {
+        if (m < 1)
+            m = cfg->dim;
+        const linalg_layout layout = cfg->linalg_layout == LAYOUT_REPLICATED    ? LINALG_REPLICATED
+                                     : cfg->linalg_layout == LAYOUT_DISTRIBUTED ? LINALG_DISTRIBUTED
+                                                                                : LINALG_AUTO;
+        const linalg_options opt = {layout, cfg->linalg_block, cfg->linalg_memory_budget,
+                                    cfg->linalg_grid_rows};
+        double b = linalg_estimate_bytes(m, cfg->dim, cfg->n, n_ranks, &opt);
+        b += 8.0 * ((double)m + 4.0 * d); /* b, x_true, exact mean or MAP, scratch */
+        if (cfg->lambda == 0) { /* the d x d system over the grid, and the covariance */
+            b += 16.0 * d * d / P;
+            if (16.0 * d * (d + 1.0) <= (double)cfg->linalg_memory_budget)
+                b += 8.0 * d * d;
+        }
+        return b;
+    }
+    case PROBLEM_LOGISTIC:
+        if (m < 1)
+            m = 500;
+        return 8.0 * ((double)m * d + (double)m + d * d + max_local * (double)m);
+    default:
+        return 0.0;
+    }
 }
 
 problem *problem_open(const rwpo_config *cfg, MPI_Comm comm, char *err, size_t errlen)

@@ -231,6 +231,16 @@ static void restore(void *state, const double *in)
     ((rwpo_l1 *)state)->neighbours = in ? in[0] : NAN;
 }
 
+/* The ring's two buffers, the online-softmax state, the key bias and the kernel scratch. */
+static double bytes(const rwpo_config *cfg, long max_local, int n_ranks)
+{
+    (void)n_ranks;
+    const double nl = (double)max_local, d = (double)cfg->dim;
+    const double n_state = cfg->weights == WEIGHTS_JOINT ? nl : nl * d;
+    return 8.0 * (2.0 * nl * (double)key_width(cfg) + 3.0 * n_state + 2.0 * nl * d +
+                  (double)attention_work_size(cfg->block, cfg->dim));
+}
+
 static const char *const own_names[] = {"neighbours"};
 
 const sampler_method rwpo_l1_method = {
@@ -247,4 +257,5 @@ const sampler_method rwpo_l1_method = {
     .save = values,
     .restore = restore,
     .destroy = destroy,
+    .bytes = bytes,
 };

@@ -50,6 +50,9 @@ void comm_bcast_bytes(void *buf, size_t n);
 /** Broadcast a string from rank 0 into a malloc'ed copy on every rank (caller frees). */
 char *comm_bcast_string(const char *s);
 
+/** Number of ranks on this rank's node (shared-memory domain). Collective (first call only). */
+int comm_node_size(void);
+
 /** Barrier (collective). */
 void comm_barrier(void);
 

@@ -20,6 +20,9 @@
 #define CONFIG_STR 1024       /**< capacity of path-like strings */
 #define CONFIG_LIST 8192      /**< capacity of list-valued strings (init_mean, problem.mean) */
 #define CONFIG_MAX_SCHEDULE 64 /**< entries in sampler.schedule */
+/** Smallest step size h and proximal time T: below it the layer's terms (h/(2T)) (S(y) - A) and
+ * the L1 normaliser's erfcx arguments lose every digit in double precision. */
+#define CONFIG_MIN_STEP 1e-12
 #define CONFIG_ERR 1024       /**< capacity of an error message */
 
 typedef enum { INIT_GAUSSIAN = 0, INIT_FILE = 1 } config_init;
@@ -138,6 +141,18 @@ void config_defaults(rwpo_config *cfg);
 
 /** Step size h and proximal time T of layer k >= 1. Serial, pure. */
 void config_step(const rwpo_config *cfg, long k, double *h, double *T);
+
+/**
+ * The one rule for lists (vectors, schedules, sweep values): split `text` in place at `sep`,
+ * trimming white space around every item; an empty item (",,", a leading or trailing separator,
+ * or an empty text) is an error. Serial.
+ * @param items receives up to max pointers into text
+ * @return the number of items; -1 if an item is empty; -2 if there are more than max
+ */
+int config_list_split(char *text, char sep, char **items, int max);
+
+/** Trim white space at both ends of s in place; returns the first non-space character. */
+char *config_trim(char *s);
 
 /**
  * Parse a list of 1 or d finite numbers into out[d] (broadcasting a single value; out may be

@@ -56,6 +56,14 @@ typedef double (*linalg_entry)(const void *ctx, long i, long j);
 linalg *linalg_create(MPI_Comm comm, long m, long d, long n_particles, const linalg_options *opt,
                       char *err, size_t errlen);
 
+/**
+ * Bytes per rank the operator would take on n_ranks ranks: those of the layout linalg_create
+ * chooses (with auto, replicated when it fits the budget, else distributed). Pure: nothing is
+ * allocated, so it can size a run before it starts.
+ */
+double linalg_estimate_bytes(long m, long d, long n_particles, int n_ranks,
+                             const linalg_options *opt);
+
 /** Free the buffers and release the BLACS grids; accepts NULL. Collective (BLACS grid exit). */
 void linalg_destroy(linalg *la);
 

@@ -120,4 +120,11 @@ void problem_f_all(problem *p, long n_local, const double *x, double *f);
 /** Name of the problem type. */
 const char *problem_name(config_problem type);
 
+/**
+ * Bytes per rank the problem will hold on n_ranks ranks (operator in the layout linalg would
+ * choose, data, reference answers), for the up-front memory estimate. Serial; reads at most the
+ * shape of an operator dataset.
+ */
+double problem_estimate_bytes(const rwpo_config *cfg, int n_ranks);
+
 #endif /* RWPO_PROBLEM_H */

@@ -61,6 +61,9 @@ typedef struct {
     void (*restore)(void *state, const double *in);
     /** Free; accepts NULL. */
     void (*destroy)(void *state);
+    /** Bytes per rank its state will take with at most max_local rows on a rank (pure: sizes a
+     *  run before it starts; see run/footprint.h). */
+    double (*bytes)(const rwpo_config *cfg, long max_local, int n_ranks);
 } sampler_method;
 
 /** The method of a configuration (sampler.method). Never NULL for a validated configuration. */
