@@ -21,7 +21,6 @@
 #include "rwpo/run/ckpt.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -455,23 +454,6 @@ END_TEST
 
 /* ---------------------------------------------------------------- main */
 
-static void remove_dir(void)
-{
-    DIR *d = opendir(g_dir);
-    if (d) {
-        struct dirent *e;
-        char p[1200];
-        while ((e = readdir(d)))
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-                snprintf(p, sizeof p, "%s/%s", g_dir, e->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    if (rmdir(g_dir) != 0)
-        perror(g_dir);
-}
-
 int main(int argc, char **argv)
 {
     /* Open MPI's OMPIO allocates its aggregation buffer (32 MB by default) at every collective
@@ -480,16 +462,7 @@ int main(int argc, char **argv)
      * an explicit setting wins). */
     setenv("OMPI_MCA_io_ompio_bytes_per_agg", "1048576", 0);
     comm_init(&argc, &argv);
-    if (comm_rank() == 0) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(g_dir, sizeof g_dir, "%s/rwpo_test_ckpt_XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-        if (!mkdtemp(g_dir)) {
-            perror("mkdtemp");
-            g_dir[0] = '\0';
-        }
-    }
-    comm_bcast_bytes(g_dir, sizeof g_dir);
-    if (!g_dir[0]) {
+    if (mpi_tmpdir(g_dir, sizeof g_dir, "test_ckpt") != 0) {
         comm_finalize();
         return EXIT_FAILURE;
     }
@@ -503,9 +476,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_refusals);
     suite_add_tcase(s, tc);
     int passed = all_passed(s);
-    comm_barrier();
-    if (comm_rank() == 0)
-        remove_dir();
+    mpi_tmpdir_remove(g_dir);
     comm_finalize();
     return passed ? EXIT_SUCCESS : EXIT_FAILURE;
 }
