@@ -19,10 +19,8 @@
  * go to a directory made by mkdtemp on rank 0 (its name broadcast) and removed at the end.
  */
 #include "rwpo/run/ckpt.h"
-#include "scratch.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -464,11 +462,7 @@ int main(int argc, char **argv)
      * an explicit setting wins). */
     setenv("OMPI_MCA_io_ompio_bytes_per_agg", "1048576", 0);
     comm_init(&argc, &argv);
-    if (comm_rank() == 0) {
-        scratch_make(g_dir, sizeof g_dir, "test_ckpt");
-    }
-    comm_bcast_bytes(g_dir, sizeof g_dir);
-    if (!g_dir[0]) {
+    if (mpi_tmpdir(g_dir, sizeof g_dir, "test_ckpt") != 0) {
         comm_finalize();
         return EXIT_FAILURE;
     }
@@ -482,9 +476,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_refusals);
     suite_add_tcase(s, tc);
     int passed = all_passed(s);
-    comm_barrier();
-    if (comm_rank() == 0)
-        scratch_remove(g_dir);
+    mpi_tmpdir_remove(g_dir);
     comm_finalize();
     return passed ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -61,12 +61,16 @@ static const char *const base_logistic[] = {COMMON, "problem.type=logistic", NUL
 static const char *const base_logistic_files[] = {COMMON, "problem.type=logistic",
                                                   "problem.operator_file=f.h5:/X",
                                                   "problem.data_file=f.h5:/y", NULL};
+static const char *const base_myula[] = {COMMON, "sampler.method=myula", "problem.type=gaussian",
+                                         NULL};
 /* Every key of the table applies to (is printed for) at least one of these. */
-static const char *const *const bases[] = {base_none,   base_gaussian, base_mixture,
-                                           base_linear, base_logistic, base_logistic_files};
+static const char *const *const bases[] = {base_none,     base_gaussian, base_mixture,
+                                           base_linear,   base_logistic, base_logistic_files,
+                                           base_myula};
 #define N_BASES ((int)(sizeof bases / sizeof bases[0]))
 static const char *const base_names[N_BASES] = {"none",   "gaussian", "mixture_laplace",
-                                                "linear", "logistic", "logistic (files)"};
+                                                "linear", "logistic", "logistic (files)",
+                                                "myula"};
 
 /* INI text of `entries` without the key `omit` (may be NULL) and with `extra` lines appended
  * verbatim. Returns a static buffer. */

@@ -47,26 +47,6 @@ static void base_config(rwpo_config *c, long n, long d, config_problem prob, int
     c->schedule_h[0] = 0.05;
 }
 
-/* Gather the whole cloud on every rank, in global-id order. */
-static double *gather(const sim *s)
-{
-    int P = comm_size();
-    const long d = s->cfg.dim;
-    int *counts = malloc((size_t)P * sizeof *counts), *displs = malloc((size_t)P * sizeof *displs);
-    for (int r = 0; r < P; r++) {
-        long nl, off;
-        particles_shard(s->cfg.n, P, r, &nl, &off);
-        counts[r] = (int)(nl * d);
-        displs[r] = (int)(off * d);
-    }
-    double *all = malloc((size_t)(s->cfg.n * d) * sizeof *all);
-    MPI_Allgatherv(s->p->x, (int)(s->p->n_local * d), MPI_DOUBLE, all, counts, displs,
-                   MPI_DOUBLE, MPI_COMM_WORLD);
-    free(counts);
-    free(displs);
-    return all;
-}
-
 /* One naive serial layer on the full cloud x [N * d] (in place). */
 static void naive_layer(const rwpo_config *c, const problem *prob, long k, double *x)
 {
@@ -99,7 +79,7 @@ static double *run_engine(const rwpo_config *c, int force_running_max)
     s->env.force_running_max = force_running_max;
     for (long k = 1; k <= c->layers; k++)
         ck_assert_int_eq(all_ok(sim_layer(s) == 0), 1);
-    double *x = gather(s);
+    double *x = gather_cloud(s->p);
     sim_destroy(s);
     return x;
 }

@@ -563,21 +563,25 @@ parsed:
         if (assign(cfg, k, e->value, loc, err, errlen) != 0)
             goto out;
     }
-    /* Keys of another problem type. */
+    /* Keys of another problem type or sampler method. */
     for (int i = 0; i < config_n_keys; i++) {
         const key_spec *k = &config_keys[i];
         const raw_entry *e = last_entry(&l, k);
         if (e && !config_key_applies(cfg, k)) {
             where(path, e, loc, sizeof loc);
+            /* the part that excludes the key: the problem type, else the method */
+            const int by_problem = (k->problems & PB_ALL) && !(k->problems & PB(cfg->problem));
+            const char *const *names = by_problem ? config_problem_names
+                                                  : find_key("sampler", "method")->choices;
             char owners[128] = "";
-            for (int t = 0; config_problem_names[t]; t++)
-                if (k->problems & PB(t)) {
+            for (int t = 0; names[t]; t++)
+                if (k->problems & (by_problem ? PB(t) : MB(t))) {
                     size_t ol = strlen(owners);
-                    snprintf(owners + ol, sizeof owners - ol, "%s%s", ol ? ", " : "",
-                             config_problem_names[t]);
+                    snprintf(owners + ol, sizeof owners - ol, "%s%s", ol ? ", " : "", names[t]);
                 }
-            log_format(err, errlen, "%s: [%s] %s is not a key of problem type '%s' (it belongs "
-                    "to %s)", loc, k->section, k->key, config_problem_names[cfg->problem], owners);
+            log_format(err, errlen, "%s: [%s] %s is not a key of %s '%s' (it belongs to %s)", loc,
+                       k->section, k->key, by_problem ? "problem type" : "sampler.method",
+                       names[by_problem ? (int)cfg->problem : (int)cfg->method], owners);
             goto out;
         }
     }

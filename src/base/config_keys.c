@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char *const ch_init[] = {"gaussian", "file", NULL};
-static const char *const ch_method[] = {"rwpo_l1", NULL};
+static const char *const ch_method[] = {"rwpo_l1", "ula", "myula", "pmala", NULL};
 static const char *const ch_normaliser[] = {"exact", "moreau", NULL};
 static const char *const ch_weights[] = {"coordinatewise", "joint", NULL};
 static const char *const ch_ring[] = {"overlap", "blocking", NULL};
@@ -65,7 +65,8 @@ const key_spec config_keys[] = {
     {"particles", "init_file", K_STRING, OFF(init_file), SZ(init_file), "", R_NONE, 0, 0, NULL, 0,
      "init = file: path.h5:/dataset holding [N][d] floats"},
     {"sampler", "method", K_ENUM, OFF(method), 0, "rwpo_l1", R_NONE, 0, 0, ch_method, 0,
-     "sampler (rwpo_l1: the RWPO layer with the L1 prior)"},
+     "sampler: rwpo_l1 (the RWPO layer with the L1 prior), or the MCMC references ula, myula, pmala "
+     "(independent chains, one iteration per layer; see Samplers)"},
     {"sampler", "beta", K_DOUBLE, OFF(beta), 0, NULL, R_GT, 0, HUGE_VAL, NULL, 0,
      "INVERSE temperature beta"},
     {"sampler", "lambda", K_DOUBLE, OFF(lambda), 0, NULL, R_GE, 0, HUGE_VAL, NULL, 0,
@@ -74,6 +75,8 @@ const key_spec config_keys[] = {
      "step size h of layer 1 onwards (see schedule)"},
     {"sampler", "T", K_TIME, OFF(T), 0, "h", R_GE, CONFIG_MIN_STEP, HUGE_VAL, NULL, 0,
      "proximal time T; 'h' (default) follows the step size"},
+    {"sampler", "gamma", K_TIME, OFF(gamma), 0, "h", R_GT, 0, HUGE_VAL, NULL, MB(METHOD_MYULA),
+     "myula: Moreau-Yosida parameter gamma of the L1 term; 'h' (default) follows the step size"},
     {"sampler", "schedule", K_STRING, OFF(schedule), SZ(schedule), "", R_NONE, 0, 0, NULL, 0,
      "step-size changes 'layer:h, layer:h' (layers from 1, increasing)"},
     {"sampler", "normaliser", K_ENUM, OFF(normaliser), 0, "exact", R_NONE, 0, 0, ch_normaliser,
@@ -127,7 +130,9 @@ const int config_n_keys = (int)(sizeof config_keys / sizeof config_keys[0]);
 
 int config_key_applies(const rwpo_config *cfg, const key_spec *k)
 {
-    return !k->problems || (k->problems & PB(cfg->problem));
+    const int problems = k->problems & PB_ALL, methods = k->problems & ~PB_ALL;
+    return (!problems || (problems & PB(cfg->problem))) &&
+           (!methods || (methods & MB(cfg->method)));
 }
 
 void config_key_range_text(const key_spec *k, char *buf, size_t n)

@@ -30,12 +30,18 @@ typedef struct {
     double lo;
     double hi;                  /**< upper bound (inclusive), HUGE_VAL = none */
     const char *const *choices; /**< K_ENUM: NULL-terminated */
-    int problems;               /**< bit mask of problem types allowing the key; 0 = all */
+    int problems;               /**< bit mask of the problem types (PB) and sampler methods (MB)
+                                     allowing the key; no PB bit = every type, no MB bit =
+                                     every method */
     const char *help;
 } key_spec;
 
 /** Bit of problem type p in key_spec.problems. */
 #define PB(p) (1 << (p))
+/** The problem-type bits of key_spec.problems. */
+#define PB_ALL 0xffff
+/** Bit of sampler method m in key_spec.problems (a key of some methods only). */
+#define MB(m) (1 << (16 + (m)))
 
 /** The keys, in the order of the printed configuration (sections contiguous). */
 extern const key_spec config_keys[];
@@ -44,7 +50,7 @@ extern const int config_n_keys;
 /** The problem type names, indexed by config_problem, NULL-terminated. */
 extern const char *const config_problem_names[];
 
-/** Does key k belong to the problem type of cfg (or to every type)? Pure. */
+/** Does key k belong to the problem type and sampler method of cfg? Pure. */
 int config_key_applies(const rwpo_config *cfg, const key_spec *k);
 
 /** The allowed range of a number key as text, e.g. ">= 1 and <= 1e+09" ("" if unbounded). */

@@ -16,6 +16,25 @@
  * probe_file
  */
 
+/* Keep a floating-point scalar attribute of /checkpoint (the sampler's values, time). */
+static herr_t ck_value_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+{
+    (void)info;
+    probe_info *pi = data;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT), t = a >= 0 ? H5Aget_type(a) : -1;
+    hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
+    herr_t rc = a >= 0 && t >= 0 && sp >= 0 ? 0 : -1;
+    if (rc == 0 && H5Tget_class(t) == H5T_FLOAT && H5Sget_simple_extent_npoints(sp) == 1 &&
+        pi->ck_n_values < PROBE_MAX_VALUES && strlen(name) < sizeof pi->ck_value_name[0]) {
+        rc = H5Aread(a, H5T_NATIVE_DOUBLE, &pi->ck_value[pi->ck_n_values]) < 0 ? -1 : 0;
+        strcpy(pi->ck_value_name[pi->ck_n_values++], name);
+    }
+    h5util_close(sp);
+    h5util_close(t);
+    h5util_close(a);
+    return rc;
+}
+
 static int probe_impl(const char *path, probe_info *pi, char *err, size_t errlen)
 {
     memset(pi, 0, sizeof *pi);
@@ -87,9 +106,14 @@ static int probe_impl(const char *path, probe_info *pi, char *err, size_t errlen
             h5util_attr_get_num(file, ck, "layer", ll, &pi->ck_layer) < 0 ||
             h5util_attr_get_num(file, ck, "trajectory_frames", ll, &pi->ck_traj_frames) < 0 ||
             h5util_attr_get_num(file, ck, "time", dbl, &pi->ck_time) < 0 ||
-            h5util_attr_get_num(file, ck, "neighbours", dbl, &pi->ck_neighbours) < 0 ||
             !pi->ck_format || !pi->ck_hash || !pi->ck_content) {
             h5util_fail(err, errlen, path, ck, 0, "damaged: incomplete checkpoint attributes");
+            goto out;
+        }
+        hsize_t at = 0;
+        if (H5Aiterate_by_name(file, ck, H5_INDEX_NAME, H5_ITER_INC, &at, ck_value_cb, pi,
+                               H5P_DEFAULT) < 0) {
+            h5util_fail(err, errlen, path, ck, 0, "damaged: unreadable checkpoint attributes");
             goto out;
         }
     }

@@ -243,6 +243,17 @@ void problem_f_all(problem *p, long n_local, const double *x, double *f)
         f[i] = problem_f(p, x + i * p->dim);
 }
 
+void problem_f_grad_all(problem *p, long n_local, const double *restrict x, double *restrict f,
+                        double *restrict g)
+{
+    if (p->type == PROBLEM_LINEAR) {
+        linalg_apply(p->la, n_local, x, g, f);
+        return;
+    }
+    problem_grad(p, n_local, x, g);
+    problem_f_all(p, n_local, x, f);
+}
+
 /* ---- the rules of the linear and logistic inputs ------------------------------------------ */
 
 int problem_check_config(const rwpo_config *cfg, const char *label, char *err, size_t errlen)

@@ -178,10 +178,11 @@ static void split_restart_spec(const char *spec, char *path, size_t n, long *lay
 /* A sampler's value stored in /checkpoint (ckpt_write). 0, or -1 if the file lacks it. */
 static int checkpoint_value(const probe_info *pi, const char *name, double *v)
 {
-    if (strcmp(name, "neighbours") == 0) {
-        *v = pi->ck_neighbours;
-        return 0;
-    }
+    for (int i = 0; i < pi->ck_n_values; i++)
+        if (strcmp(name, pi->ck_value_name[i]) == 0) {
+            *v = pi->ck_value[i];
+            return 0;
+        }
     return -1;
 }
 

@@ -26,7 +26,8 @@
 #define CONFIG_ERR 1024       /**< capacity of an error message */
 
 typedef enum { INIT_GAUSSIAN = 0, INIT_FILE = 1 } config_init;
-typedef enum { METHOD_RWPO_L1 = 0 } config_method;
+typedef enum { METHOD_RWPO_L1 = 0, METHOD_ULA = 1, METHOD_MYULA = 2, METHOD_PMALA = 3 }
+    config_method;
 typedef enum { NORMALISER_EXACT = 0, NORMALISER_MOREAU = 1 } config_normaliser;
 typedef enum { WEIGHTS_COORDINATEWISE = 0, WEIGHTS_JOINT = 1 } config_weights;
 typedef enum { RING_OVERLAP = 0, RING_BLOCKING = 1 } config_ring;
@@ -71,6 +72,7 @@ typedef struct {
     double lambda;             /**< L1 weight (>= 0) */
     double h;                  /**< step size of layers 1.. (before any schedule entry) */
     double T;                  /**< proximal time; 0 in the struct means "= h" (T unset) */
+    double gamma;              /**< myula: Moreau-Yosida parameter; 0 means "= h" (unset) */
     char schedule[CONFIG_STR]; /**< "layer:h, layer:h" */
     config_normaliser normaliser;
     config_weights weights;

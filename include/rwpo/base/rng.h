@@ -4,8 +4,8 @@
  *        (seed, stream, layer, global particle id, coordinate).
  *
  * Every draw is a pure function of its key, so clouds do not depend on the number of ranks and
- * restarts replay the same stream. Streams: RNG_STREAM_INIT for the initial cloud; later samplers
- * (ULA, MYULA) use RNG_STREAM_NOISE.
+ * restarts replay the same stream. Streams: RNG_STREAM_INIT for the initial cloud;
+ * RNG_STREAM_NOISE for the samplers' noise (ula, myula, pmala: src/samplers/langevin.h).
  */
 #ifndef RWPO_RNG_H
 #define RWPO_RNG_H

@@ -16,6 +16,9 @@
 #include <stdio.h>
 
 /** What a run or checkpoint file holds (filled by probe_file; free with probe_free). */
+/** Floating-point attributes of /checkpoint that probe_file keeps. */
+#define PROBE_MAX_VALUES 8
+
 typedef struct {
     char *creator;          /**< "rwpo" */
     char *status;           /**< /parameters status (may be NULL) */
@@ -32,7 +35,10 @@ typedef struct {
     long long ck_layer;
     double ck_time;
     long long ck_traj_frames; /**< frames of the trajectory at the checkpoint */
-    double ck_neighbours;   /**< effective neighbours of the checkpoint's layer */
+    int ck_n_values;        /**< number of floating-point attributes of /checkpoint below */
+    char ck_value_name[PROBE_MAX_VALUES][32]; /**< their names: time and the sampler's own
+                                                   values (e.g. neighbours, acceptance) */
+    double ck_value[PROBE_MAX_VALUES];        /**< their values */
     char *ck_hash;          /**< physics hash of the configuration (hex) */
     char *ck_content;       /**< content hash of the particle data (hex) */
 } probe_info;

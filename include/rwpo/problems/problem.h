@@ -117,6 +117,14 @@ void problem_grad_all(problem *p, long n_local, const double *restrict x, double
 /** f of this rank's n_local particles into f [n_local]. Collective for `linear`. */
 void problem_f_all(problem *p, long n_local, const double *x, double *f);
 
+/**
+ * f [n_local] and grad f [n_local][dim] of this rank's particles at once (for `linear` one
+ * residual serves both: the cost of problem_grad_all). The values are bitwise those of
+ * problem_f_all and problem_grad_all. Collective for `linear`.
+ */
+void problem_f_grad_all(problem *p, long n_local, const double *restrict x, double *restrict f,
+                        double *restrict g);
+
 /** Name of the problem type. */
 const char *problem_name(config_problem type);
 
