@@ -98,3 +98,11 @@ int langevin_unadjusted_layer(const sampler_env *env, long k, double h, double g
     timer_stop(PHASE(step));
     return 0;
 }
+
+double langevin_bytes(const rwpo_config *cfg, long max_local, int n_ranks)
+{
+    (void)cfg;
+    (void)max_local;
+    (void)n_ranks;
+    return (double)sizeof(langevin);
+}

@@ -43,6 +43,9 @@ void langevin_restore(void *state, const double *in);
 /** Free langevin_create's state; accepts NULL. */
 void langevin_destroy(void *state);
 
+/** Bytes of the state (sampler_method.bytes): a few scalars, nothing per chain. */
+double langevin_bytes(const rwpo_config *cfg, long max_local, int n_ranks);
+
 /**
  * One unadjusted Langevin iteration of this rank's chains at layer k:
  *   x <- x - h grad f(x) - D(x) + sqrt(2h/beta) xi

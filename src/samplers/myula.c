@@ -46,4 +46,5 @@ const sampler_method myula_method = {
     .layer = layer,
     .restore = langevin_restore,
     .destroy = langevin_destroy,
+    .bytes = langevin_bytes,
 };

@@ -170,6 +170,13 @@ static void restore(void *state, const double *in)
 
 static const char *const own_names[] = {"acceptance"};
 
+/* f and the acceptance terms per chain, and grad f of the current states. */
+static double bytes(const rwpo_config *cfg, long max_local, int n_ranks)
+{
+    (void)n_ranks;
+    return 8.0 * ((double)max_local + 1.0) * (3.0 + (double)cfg->dim);
+}
+
 const sampler_method pmala_method = {
     .name = "pmala",
     .phases = phases,
@@ -184,4 +191,5 @@ const sampler_method pmala_method = {
     .save = values,
     .restore = restore,
     .destroy = destroy,
+    .bytes = bytes,
 };

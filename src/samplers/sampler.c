@@ -4,22 +4,33 @@
  */
 #include "rwpo/samplers/sampler.h"
 
+#include <assert.h>
+
 #include "rwpo/samplers/myula.h"
 #include "rwpo/samplers/pmala.h"
 #include "rwpo/samplers/rwpo_l1.h"
 #include "rwpo/samplers/ula.h"
 
+/* Every operation of a method is required (an incomplete table is a programming error). */
+static const sampler_method *complete(const sampler_method *m)
+{
+    assert(m->create && m->layer && m->destroy && m->bytes && m->restore);
+    assert(m->n_obs == 0 || m->values);
+    assert(m->n_ckpt == 0 || m->save);
+    return m;
+}
+
 const sampler_method *sampler_of(const rwpo_config *cfg)
 {
     switch (cfg->method) {
     case METHOD_RWPO_L1:
-        return &rwpo_l1_method;
+        return complete(&rwpo_l1_method);
     case METHOD_ULA:
-        return &ula_method;
+        return complete(&ula_method);
     case METHOD_MYULA:
-        return &myula_method;
+        return complete(&myula_method);
     case METHOD_PMALA:
-        return &pmala_method;
+        return complete(&pmala_method);
     }
     return NULL;
 }

@@ -22,4 +22,5 @@ const sampler_method ula_method = {
     .layer = layer,
     .restore = langevin_restore,
     .destroy = langevin_destroy,
+    .bytes = langevin_bytes,
 };
