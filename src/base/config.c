@@ -426,6 +426,18 @@ static const raw_entry *last_entry(const raw_list *l, const key_spec *k)
     return e;
 }
 
+/* Whether `key = value` survives config_to_ini and the INI reader: at most 198 characters, no
+ * inline comment marker (white space then ';'), no line break. */
+static int storable(const char *key, const char *value)
+{
+    if (strlen(key) + 3 + strlen(value) > 198 || strpbrk(value, "\r\n"))
+        return 0;
+    for (const char *c = strchr(value, ';'); c; c = strchr(c + 1, ';'))
+        if (c > value && isspace((unsigned char)c[-1]))
+            return 0;
+    return 1;
+}
+
 /* Load from the file `path`, or (text != NULL) from INI text labelled `path` in messages. */
 static int load_impl(const char *path, const char *text, char *const *sets, int n_sets,
                      rwpo_config *cfg, char *err, size_t errlen)
@@ -519,6 +531,14 @@ parsed:
         if (strcmp(trim(section), CONFIG_SWEEP_SECTION) == 0)
             continue;
         char *value = strdup(eq + 1);
+        if (value && !storable(trim(key), trim(value))) {
+            log_format(err, errlen, "--set '%s': the value cannot be stored in the run file's "
+                    "configuration, which restarts read back (allowed: a line 'key = value' of "
+                    "at most 198 characters, without a ' ;' comment marker or a line break; put "
+                    "long vectors in an HDF5 file)", a);
+            free(value);
+            goto out;
+        }
         if (!value || raw_add(&l, trim(section), trim(key), trim(value), -(s + 1)) != 0) {
             free(value);
             log_format(err, errlen, "out of memory");

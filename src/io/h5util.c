@@ -270,11 +270,21 @@ out:
  * Reading
  */
 
+/* Whether an attribute holds exactly one element (rwpo writes scalars only; an array in a damaged
+ * or foreign file must not be read into a buffer for one). */
+static int single(hid_t attr)
+{
+    hid_t sp = H5Aget_space(attr);
+    const int one = sp >= 0 && H5Sget_simple_extent_npoints(sp) == 1;
+    h5util_close(sp);
+    return one;
+}
+
 char *h5util_attr_read_str(hid_t attr)
 {
     hid_t t = H5Aget_type(attr), mt = -1;
     char *s = NULL;
-    if (t < 0 || H5Tget_class(t) != H5T_STRING)
+    if (t < 0 || H5Tget_class(t) != H5T_STRING || !single(attr))
         goto out;
     htri_t vl = H5Tis_variable_str(t);
     if (vl > 0) {
@@ -318,7 +328,7 @@ int h5util_attr_get_num(hid_t file, const char *obj, const char *name, hid_t mty
     if (H5Aexists_by_name(file, obj, name, H5P_DEFAULT) <= 0)
         return -1;
     hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a >= 0 && H5Aread(a, mtype, v) >= 0 ? 0 : -1;
+    int rc = a >= 0 && single(a) && H5Aread(a, mtype, v) >= 0 ? 0 : -1;
     h5util_close(a);
     return rc;
 }
@@ -346,12 +356,13 @@ int h5util_path_exists(hid_t file, const char *obj, char *missing, size_t mlen)
     return found;
 }
 
-int h5util_read_row(hid_t ds, hsize_t i, hid_t mtype, void *buf)
+int h5util_read_row(hid_t ds, hsize_t i, hid_t mtype, void *buf, hsize_t cap)
 {
     hid_t fs = H5Dget_space(ds), ms = -1;
     int rc = -1, r = fs < 0 ? -1 : H5Sget_simple_extent_ndims(fs);
     hsize_t dims[2];
-    if (r < 1 || r > 2 || H5Sget_simple_extent_dims(fs, dims, NULL) < 0 || i >= dims[0])
+    if (r < 1 || r > 2 || H5Sget_simple_extent_dims(fs, dims, NULL) < 0 || i >= dims[0] ||
+        (r == 2 && dims[1] > cap))
         goto out;
     const hsize_t start[2] = {i, 0}, count[2] = {1, r == 2 ? dims[1] : 1};
     if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||

@@ -144,8 +144,9 @@ int h5util_attr_get_num(hid_t file, const char *obj, const char *name, hid_t mty
  */
 int h5util_path_exists(hid_t file, const char *obj, char *missing, size_t mlen);
 
-/** Read element [i] (1-D) or row [i] (2-D) of ds as mtype into buf. 0, or -1. */
-int h5util_read_row(hid_t ds, hsize_t i, hid_t mtype, void *buf);
+/** Read element [i] (1-D) or row [i] (2-D) of ds as mtype into buf, which holds cap elements
+ * (a wider row is refused, not written past buf). 0, or -1. */
+int h5util_read_row(hid_t ds, hsize_t i, hid_t mtype, void *buf, hsize_t cap);
 
 /** A whole 1-D step dataset as a malloc'ed int64 array of *len entries, NULL if unreadable. */
 long long *h5util_read_steps(hid_t ds, hsize_t *len);

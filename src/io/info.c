@@ -197,10 +197,10 @@ static int info_impl(const char *path, FILE *out, char *err, size_t errlen)
     if (n_rec > 0) {
         long long s0, s1;
         double t0, t1;
-        if (h5util_read_row(stp, 0, H5T_NATIVE_LLONG, &s0) < 0 ||
-            h5util_read_row(stp, n_rec - 1, H5T_NATIVE_LLONG, &s1) < 0 ||
-            h5util_read_row(tim, 0, H5T_NATIVE_DOUBLE, &t0) < 0 ||
-            h5util_read_row(tim, n_rec - 1, H5T_NATIVE_DOUBLE, &t1) < 0) {
+        if (h5util_read_row(stp, 0, H5T_NATIVE_LLONG, &s0, 1) < 0 ||
+            h5util_read_row(stp, n_rec - 1, H5T_NATIVE_LLONG, &s1, 1) < 0 ||
+            h5util_read_row(tim, 0, H5T_NATIVE_DOUBLE, &t0, 1) < 0 ||
+            h5util_read_row(tim, n_rec - 1, H5T_NATIVE_DOUBLE, &t1, 1) < 0) {
             fputc('\n', out);
             h5util_fail(err, errlen, path, "/particles/cloud/position", 1,
                         "cannot read step or time");

@@ -67,7 +67,8 @@ static int probe_impl(const char *path, probe_info *pi, char *err, size_t errlen
     ds = H5Dopen2(file, "/particles/cloud/position/value", H5P_DEFAULT);
     hsize_t dims[3] = {0, 0, 0};
     hid_t sp = ds < 0 ? -1 : H5Dget_space(ds);
-    int r = sp < 0 ? -1 : H5Sget_simple_extent_dims(sp, dims, NULL);
+    int r = sp < 0 || H5Sget_simple_extent_ndims(sp) != 3 ? -1
+                                                          : H5Sget_simple_extent_dims(sp, dims, NULL);
     h5util_close(sp);
     h5util_close(ds);
     ds = H5Dopen2(file, "/particles/cloud/position/step", H5P_DEFAULT);
@@ -90,7 +91,7 @@ static int probe_impl(const char *path, probe_info *pi, char *err, size_t errlen
     h5util_close(ds);
     ds = H5Dopen2(file, "/particles/cloud/position/time", H5P_DEFAULT);
     for (long i = 0; pi->times && ds >= 0 && i < pi->n_rec; i++)
-        if (h5util_read_row(ds, (hsize_t)i, H5T_NATIVE_DOUBLE, &pi->times[i]) < 0) {
+        if (h5util_read_row(ds, (hsize_t)i, H5T_NATIVE_DOUBLE, &pi->times[i], 1) < 0) {
             h5util_fail(err, errlen, path, "/particles/cloud/position/time", 1,
                         "damaged: unreadable");
             goto out;
@@ -188,13 +189,13 @@ static herr_t last_obs_cb(hid_t g, const char *name, const H5L_info_t *linfo, vo
     o.rank = r;
     o.width = r == 2 ? (long)dims[1] : 1;
     if (!(v = malloc((size_t)(o.width ? o.width : 1) * sizeof *v)) ||
-        h5util_read_row(ds, dims[0] - 1, H5T_NATIVE_DOUBLE, v) < 0) {
+        h5util_read_row(ds, dims[0] - 1, H5T_NATIVE_DOUBLE, v, (hsize_t)o.width) < 0) {
         o.problem = "unreadable";
         goto out;
     }
     o.value = v;
     if (H5Lexists(g, spath, H5P_DEFAULT) > 0 && (st = H5Dopen2(g, spath, H5P_DEFAULT)) >= 0 &&
-        h5util_read_row(st, dims[0] - 1, H5T_NATIVE_LLONG, &o.step) < 0)
+        h5util_read_row(st, dims[0] - 1, H5T_NATIVE_LLONG, &o.step, 1) < 0)
         o.step = -1;
 out:
     c->fn(&o, c->user);
