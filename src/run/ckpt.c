@@ -178,7 +178,7 @@ static void split_restart_spec(const char *spec, char *path, size_t n, long *lay
 /* A sampler's value stored in /checkpoint (ckpt_write). 0, or -1 if the file lacks it. */
 static int checkpoint_value(const probe_info *pi, const char *name, double *v)
 {
-    if (strcmp(name, "neighbours") == 0) {
+    if (strcmp(name, "neighbours") == 0 && pi->ck_has_neighbours) {
         *v = pi->ck_neighbours;
         return 0;
     }

@@ -32,7 +32,8 @@ typedef struct {
     long long ck_layer;
     double ck_time;
     long long ck_traj_frames; /**< frames of the trajectory at the checkpoint */
-    double ck_neighbours;   /**< effective neighbours of the checkpoint's layer */
+    double ck_neighbours;   /**< effective neighbours of the checkpoint's layer (rwpo_l1) */
+    int ck_has_neighbours;  /**< the checkpoint holds neighbours (methods without it do not) */
     char *ck_hash;          /**< physics hash of the configuration (hex) */
     char *ck_content;       /**< content hash of the particle data (hex) */
 } probe_info;
