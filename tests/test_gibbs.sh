@@ -15,7 +15,7 @@
 #    configs/data/make_diabetes.py --check rebuilds the file (skipped without python3-sklearn).
 set -u
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
-PY=/usr/bin/python3
+PY="env PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3"  # no __pycache__ in the source tree
 short="--set run.layers=50 --set run.every=10 --set run.progress=100"
 
 # from the repository root, as documented (the data paths are relative to it)
