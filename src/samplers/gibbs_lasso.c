@@ -30,7 +30,8 @@
  * invariant and is reversible): restarts from a frame or checkpoint of x are bitwise.
  *
  * Draws (Philox, rng.h, keyed by (run.seed, RNG_STREAM_GIBBS, k, particle id, coordinate):
- * coordinate j is z_j, d + j is nu_j, 2d + j is U_j, so chains do not depend on the rank count):
+ * coordinate j is z_j, d + j is nu_j, 2d + j is U_j, so chains do not depend on the rank count;
+ * the generator keeps 24 bits of the layer, so sweeps 2^24 = 16.7 million apart reuse draws):
  *   - u_j by Michael, Schucany & Haas (1976): nu ~ N(0, 1), y = nu^2, the smaller root
  *         x1 = mu + mu^2 y / (2l) - (mu / (2l)) sqrt(4 mu l y + mu^2 y^2),
  *     u = x1 with probability mu / (mu + x1), else mu^2 / x1. With t = |x_j| and
