@@ -19,6 +19,8 @@ for np in 1 3; do
         echo "sanitize: test_engine on $np ranks failed"; exit 1; }
     mpirun -np $np --bind-to none "$B/tests/test_h5md" >/dev/null 2>&1 || {
         echo "sanitize: test_h5md on $np ranks failed"; exit 1; }
+    mpirun -np $np --bind-to none "$B/tests/test_gibbs" >/dev/null 2>&1 || {
+        echo "sanitize: test_gibbs on $np ranks failed"; exit 1; }
 done
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -655,6 +655,17 @@ parsed:
                     "dim >= 2", path, cfg->dim);
             goto out;
         }
+        if (cfg->method == METHOD_GIBBS_LASSO && cfg->problem != PROBLEM_LINEAR) {
+            log_format(err, errlen, "%s: [sampler] method = gibbs_lasso needs problem.type = "
+                    "linear (got %s)", path, config_problem_names[cfg->problem]);
+            goto out;
+        }
+        if (cfg->method == METHOD_GIBBS_LASSO && cfg->dim > CONFIG_GIBBS_MAX_DIM) {
+            log_format(err, errlen, "%s: [particles] dim = %ld: method gibbs_lasso allows dim <= "
+                    "%d (a dim x dim Cholesky per particle and sweep)", path, cfg->dim,
+                    CONFIG_GIBBS_MAX_DIM);
+            goto out;
+        }
         if (cfg->output[0] == '\0') {
             log_format(err, errlen, "%s: [run] output is empty (allowed: a file path)", path);
             goto out;

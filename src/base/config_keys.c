@@ -12,7 +12,8 @@
 #include <string.h>
 
 static const char *const ch_init[] = {"gaussian", "file", NULL};
-static const char *const ch_method[] = {"rwpo_l1", "ula", "myula", "pmala", NULL};
+static const char *const ch_method[] = {"rwpo_l1", "ula", "myula", "pmala", "gibbs_lasso",
+                                           NULL};
 static const char *const ch_normaliser[] = {"exact", "moreau", NULL};
 static const char *const ch_weights[] = {"coordinatewise", "joint", NULL};
 static const char *const ch_ring[] = {"overlap", "blocking", NULL};
@@ -65,16 +66,17 @@ const key_spec config_keys[] = {
     {"particles", "init_file", K_STRING, OFF(init_file), SZ(init_file), "", R_NONE, 0, 0, NULL, 0,
      "init = file: path.h5:/dataset holding [N][d] floats"},
     {"sampler", "method", K_ENUM, OFF(method), 0, "rwpo_l1", R_NONE, 0, 0, ch_method, 0,
-     "sampler: rwpo_l1 (the RWPO layer with the L1 prior), or the MCMC references ula, myula, pmala "
-     "(independent chains, one iteration per layer; see Samplers)"},
+     "sampler: rwpo_l1 (the RWPO layer with the L1 prior), the MCMC references ula, myula, pmala "
+     "(independent chains, one iteration per layer), or gibbs_lasso (exact Gibbs sampler of the "
+     "linear problem, one sweep per layer); see Samplers"},
     {"sampler", "beta", K_DOUBLE, OFF(beta), 0, NULL, R_GT, 0, HUGE_VAL, NULL, 0,
      "INVERSE temperature beta"},
     {"sampler", "lambda", K_DOUBLE, OFF(lambda), 0, NULL, R_GE, 0, HUGE_VAL, NULL, 0,
      "L1 weight lambda"},
     {"sampler", "h", K_DOUBLE, OFF(h), 0, NULL, R_GE, CONFIG_MIN_STEP, HUGE_VAL, NULL, 0,
-     "step size h of layer 1 onwards (see schedule)"},
+     "step size h of layer 1 onwards (see schedule); gibbs_lasso: unused (time = h x sweeps)"},
     {"sampler", "T", K_TIME, OFF(T), 0, "h", R_GE, CONFIG_MIN_STEP, HUGE_VAL, NULL, 0,
-     "proximal time T; 'h' (default) follows the step size"},
+     "proximal time T; 'h' (default) follows the step size (unused by gibbs_lasso)"},
     {"sampler", "gamma", K_TIME, OFF(gamma), 0, "h", R_GT, 0, HUGE_VAL, NULL, MB(METHOD_MYULA),
      "myula: Moreau-Yosida parameter gamma of the L1 term; 'h' (default) follows the step size"},
     {"sampler", "schedule", K_STRING, OFF(schedule), SZ(schedule), "", R_NONE, 0, 0, NULL, 0,

@@ -616,6 +616,45 @@ int linalg_gaussian_posterior(linalg *la, double beta, double *mean, double *cov
     return 0;
 }
 
+void linalg_gram(linalg *la, double *ata, double *atb)
+{
+    const long m = la->m, d = la->d, c = LINALG_GRAM_ROWS;
+    double *chunk = la->Afull ? NULL : xmalloc((size_t)(c * d) * sizeof(double));
+    memset(ata, 0, (size_t)(d * d) * sizeof(double));
+    memset(atb, 0, (size_t)d * sizeof(double));
+    const int lld = imax(1, la->mloc);
+    for (long r0 = 0; r0 < m; r0 += c) {
+        const long rows = m - r0 < c ? m - r0 : c;
+        const double *a;
+        if (la->Afull) {
+            a = la->Afull + r0 * d;
+        } else {
+            /* rows [r0, r0 + rows) from the block-cyclic local entries, summed over ranks */
+            memset(chunk, 0, (size_t)(rows * d) * sizeof(double));
+            for (long i = r0; i < r0 + rows; i++) {
+                if ((i / la->nb) % la->pr != la->myrow)
+                    continue;
+                const long il = (i / ((long)la->nb * la->pr)) * la->nb + i % la->nb;
+                for (int jl = 0; jl < la->dloc; jl++)
+                    chunk[(i - r0) * d + l2g(jl, la->nb, la->mycol, la->pc)] =
+                        la->A[(size_t)jl * lld + il];
+            }
+            comm_sum_double_on(la->comm, chunk, rows * d);
+            a = chunk;
+        }
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d, (int)rows, 1.0, a,
+                    (int)d, a, (int)d, 1.0, ata, (int)d);
+        for (long i = 0; i < rows; i++)
+            for (long j = 0; j < d; j++)
+                atb[j] += a[i * d + j] * la->b[r0 + i];
+    }
+    /* exactly symmetric (the kernel may round the two triangles differently) */
+    for (long j = 0; j < d; j++)
+        for (long k = j + 1; k < d; k++)
+            ata[k * d + j] = ata[j * d + k];
+    free(chunk);
+}
+
 static double dot(const double *a, const double *b, long n)
 {
     double s = 0.0;

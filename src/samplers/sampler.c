@@ -6,6 +6,7 @@
 
 #include <assert.h>
 
+#include "rwpo/samplers/gibbs_lasso.h"
 #include "rwpo/samplers/myula.h"
 #include "rwpo/samplers/pmala.h"
 #include "rwpo/samplers/rwpo_l1.h"
@@ -31,6 +32,8 @@ const sampler_method *sampler_of(const rwpo_config *cfg)
         return complete(&myula_method);
     case METHOD_PMALA:
         return complete(&pmala_method);
+    case METHOD_GIBBS_LASSO:
+        return complete(&gibbs_lasso_method);
     }
     return NULL;
 }

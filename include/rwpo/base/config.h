@@ -26,8 +26,15 @@
 #define CONFIG_ERR 1024       /**< capacity of an error message */
 
 typedef enum { INIT_GAUSSIAN = 0, INIT_FILE = 1 } config_init;
-typedef enum { METHOD_RWPO_L1 = 0, METHOD_ULA = 1, METHOD_MYULA = 2, METHOD_PMALA = 3 }
-    config_method;
+typedef enum {
+    METHOD_RWPO_L1 = 0,
+    METHOD_ULA = 1,
+    METHOD_MYULA = 2,
+    METHOD_PMALA = 3,
+    METHOD_GIBBS_LASSO = 4
+} config_method;
+/** sampler.method = gibbs_lasso: largest d (a d x d Cholesky per particle and sweep). */
+#define CONFIG_GIBBS_MAX_DIM 500
 typedef enum { NORMALISER_EXACT = 0, NORMALISER_MOREAU = 1 } config_normaliser;
 typedef enum { WEIGHTS_COORDINATEWISE = 0, WEIGHTS_JOINT = 1 } config_weights;
 typedef enum { RING_OVERLAP = 0, RING_BLOCKING = 1 } config_ring;

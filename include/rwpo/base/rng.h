@@ -15,6 +15,8 @@
 /** RNG_STREAM_PROBLEM: the generated inverse problems; its `layer` field names the quantity
  *  (see problem.c: 0 entries of A, 1 noise of b, 2 x_true, 3 logistic features, 4 labels). */
 enum { RNG_STREAM_INIT = 1, RNG_STREAM_NOISE = 2, RNG_STREAM_PROBLEM = 3 };
+/** RNG_STREAM_GIBBS: sampler gibbs_lasso (coordinates j, d + j, 2d + j of a sweep). */
+enum { RNG_STREAM_GIBBS = 4 };
 
 /** Uniform in (0, 1), 53 random bits. */
 double rng_uniform(uint64_t seed, uint32_t stream, uint32_t layer, uint64_t id, uint32_t coord);

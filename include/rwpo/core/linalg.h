@@ -125,6 +125,20 @@ int linalg_gaussian_posterior(linalg *la, double beta, double *mean, double *cov
                               char *err, size_t errlen);
 
 /**
+ * The Gram matrix G = A'A [d][d] (row-major, symmetric) and A'b [d], replicated on every rank.
+ * The rows of A are taken in chunks of LINALG_GRAM_ROWS in row order (assembled on every rank
+ * from the local blocks in the distributed layout: each entry is held by one process, so the
+ * assembly is exact); each chunk's product is one DGEMM on the same data with the same sizes, and
+ * the chunks are summed in row order. The result is therefore bitwise identical on any rank
+ * count, grid and layout. Cost: m d^2 flops on every rank, and in the distributed layout one
+ * all-reduce of each chunk (m d doubles in all). Collective. The caller owns ata and atb.
+ */
+void linalg_gram(linalg *la, double *ata, double *atb);
+
+/** Rows of A per chunk of linalg_gram (fixes its summation order). */
+#define LINALG_GRAM_ROWS 256
+
+/**
  * The lasso MAP argmin_x |A x - b|^2 / (2 sigma^2) + lambda |x|_1 by FISTA (step 1/L, L =
  * ||A||_2^2 / sigma^2 from 50 power iterations, times 1.01) with gradient-based adaptive
  * restart, on the distributed (or replicated) operator. x [d] (replicated) is the start on entry
