@@ -350,6 +350,30 @@ static int cmd_run(const cli *c, double t_program)
     return code;
 }
 
+/* rwpo check: sim_weights_warning on stderr. Opens the problem (collective) only when the
+ * warning can apply; a problem that does not open is left to `rwpo run` to report. */
+static void check_weights(const rwpo_config *cfg)
+{
+    if (cfg->method != METHOD_RWPO_L1 || cfg->weights != WEIGHTS_COORDINATEWISE ||
+        (cfg->problem != PROBLEM_LINEAR && cfg->problem != PROBLEM_LOGISTIC))
+        return;
+    char err[2048] = "", text[512];
+    /* the problem's info lines go to stderr: stdout stays the configuration */
+    fflush(stdout);
+    const int saved = dup(STDOUT_FILENO);
+    if (saved >= 0)
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+    problem *prob = problem_open(cfg, comm_world(), err, sizeof err);
+    if (prob && sim_weights_warning(cfg, prob, text, sizeof text) && comm_rank() == 0)
+        fprintf(stderr, "rwpo: warning: %s\n", text);
+    problem_destroy(prob);
+    fflush(stdout);
+    if (saved >= 0) {
+        dup2(saved, STDOUT_FILENO);
+        close(saved);
+    }
+}
+
 static int cmd_check(const cli *c)
 {
     rwpo_config cfg;
@@ -363,8 +387,10 @@ static int cmd_check(const cli *c)
         printf(" (defaults included)\n");
         config_print(&cfg, stdout);
     }
-    /* the estimate on stderr: stdout stays the resolved configuration alone */
-    return footprint_check(&cfg, stderr, "rwpo: ");
+    /* the estimate and the warning on stderr: stdout stays the resolved configuration alone */
+    const int code = footprint_check(&cfg, stderr, "rwpo: ");
+    check_weights(&cfg);
+    return code;
 }
 
 static int cmd_info(const cli *c)

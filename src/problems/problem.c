@@ -689,3 +689,95 @@ problem *problem_open(const rwpo_config *cfg, MPI_Comm comm, char *err, size_t e
     }
     return p;
 }
+
+/* ---- the posterior's correlation at lambda = 0 ------------------------------------------ */
+
+/* H^{-1} of a symmetric positive definite H [d][d] (row-major) in place, by Cholesky H = L L'
+ * and H^{-1} = L^{-T} L^{-1}. Serial and pure. @return 0, or -1 if H is not positive definite. */
+static int spd_inverse(long d, double *h)
+{
+    for (long j = 0; j < d; j++) { /* L in the lower triangle */
+        double s = h[j * d + j];
+        for (long k = 0; k < j; k++)
+            s -= h[j * d + k] * h[j * d + k];
+        if (!(s > 0))
+            return -1;
+        const double ljj = sqrt(s);
+        h[j * d + j] = ljj;
+        for (long i = j + 1; i < d; i++) {
+            double t = h[i * d + j];
+            for (long k = 0; k < j; k++)
+                t -= h[i * d + k] * h[j * d + k];
+            h[i * d + j] = t / ljj;
+        }
+    }
+    for (long j = 0; j < d; j++) { /* L^{-1} in the lower triangle, column by column */
+        h[j * d + j] = 1.0 / h[j * d + j];
+        for (long i = j + 1; i < d; i++) {
+            double t = 0.0;
+            for (long k = j; k < i; k++)
+                t -= h[i * d + k] * h[k * d + j];
+            h[i * d + j] = t / h[i * d + i];
+        }
+    }
+    for (long i = 0; i < d; i++) /* (L^{-1})' L^{-1}, lower triangle then mirrored */
+        for (long j = 0; j <= i; j++) {
+            double t = 0.0;
+            for (long k = i; k < d; k++)
+                t += h[k * d + i] * h[k * d + j];
+            h[i * d + j] = t;
+        }
+    for (long i = 0; i < d; i++)
+        for (long j = i + 1; j < d; j++)
+            h[i * d + j] = h[j * d + i];
+    return 0;
+}
+
+int problem_max_posterior_correlation(problem *p, long max_dim, double *corr, long *first,
+                                      long *second)
+{
+    *corr = 0.0;
+    *first = 0;
+    *second = p->dim > 1 ? 1 : 0;
+    if (p->type != PROBLEM_LINEAR && p->type != PROBLEM_LOGISTIC)
+        return 0;
+    const long d = p->dim;
+    if (d < 2)
+        return 0;
+    if (d > max_dim)
+        return -1;
+    double *h = xcalloc((size_t)d * (size_t)d, sizeof(double));
+    if (p->type == PROBLEM_LINEAR) { /* collective; bitwise the same on every rank */
+        double *atb = xcalloc((size_t)d, sizeof(double));
+        linalg_gram(p->la, h, atb);
+        free(atb);
+    } else {
+        memcpy(h, p->sig_x, (size_t)d * (size_t)d * sizeof(double));
+    }
+    double dmax = 0.0;
+    for (long k = 0; k < d; k++)
+        dmax = fmax(dmax, h[k * d + k]);
+    double *work = xmalloc((size_t)d * (size_t)d * sizeof(double));
+    int ok = 0;
+    /* a singular H (m < d, collinear columns): the smallest ridge that makes it invertible */
+    for (double ridge = 0.0; !ok && ridge <= 1e-2 * dmax;
+         ridge = ridge > 0 ? ridge * 100 : 1e-12 * dmax) {
+        memcpy(work, h, (size_t)d * (size_t)d * sizeof(double));
+        for (long k = 0; k < d; k++)
+            work[k * d + k] += ridge;
+        ok = dmax > 0 && spd_inverse(d, work) == 0;
+    }
+    if (ok)
+        for (long i = 0; i < d; i++)
+            for (long j = i + 1; j < d; j++) {
+                const double c = work[i * d + j] / sqrt(work[i * d + i] * work[j * d + j]);
+                if (fabs(c) > fabs(*corr)) {
+                    *corr = c;
+                    *first = i;
+                    *second = j;
+                }
+            }
+    free(work);
+    free(h);
+    return ok ? 1 : -1;
+}

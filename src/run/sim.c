@@ -55,6 +55,8 @@ sim *sim_create(const rwpo_config *cfg, int *exit_code)
         sim_destroy(s);
         return NULL;
     }
+    if (sim_weights_warning(cfg, s->prob, s->warning, sizeof s->warning))
+        log_warn("%s", s->warning);
     s->method = sampler_of(cfg);
     s->env = (sampler_env){.cfg = &s->cfg, .p = s->p, .prob = s->prob, .rank = s->rank,
                            .n_ranks = s->n_ranks};
@@ -62,6 +64,39 @@ sim *sim_create(const rwpo_config *cfg, int *exit_code)
     s->method_state = s->method->create(&s->env);
     *exit_code = 0;
     return s;
+}
+
+int sim_weights_warning(const rwpo_config *cfg, problem *prob, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (cfg->method != METHOD_RWPO_L1 || cfg->weights != WEIGHTS_COORDINATEWISE)
+        return 0;
+    double corr = 0.0;
+    long i = 0, j = 0;
+    const int rc = problem_max_posterior_correlation(prob, SIM_WARN_MAX_DIM, &corr, &i, &j);
+    if (rc < 0 && (cfg->problem == PROBLEM_LINEAR || cfg->problem == PROBLEM_LOGISTIC))
+        log_info("rwpo_l1 with coordinatewise weights: the posterior correlation was not checked "
+                 "(d = %ld > %d, or a singular Hessian); coordinatewise weights lose "
+                 "correlations", cfg->dim, SIM_WARN_MAX_DIM);
+    if (rc <= 0 || fabs(corr) <= SIM_WARN_CORRELATION)
+        return 0;
+    snprintf(buf, len, "sampler.weights = coordinatewise keeps each coordinate's spread but loses "
+             "correlations: the cloud of rwpo_l1 is not a posterior sample (largest posterior "
+             "correlation %.2f between x%ld and x%ld); use gibbs_lasso (linear) or pmala for "
+             "reference answers, or sampler.weights = joint", corr, i + 1, j + 1);
+    return 1;
+}
+
+/* The warning of sim_weights_warning as the attribute /parameters/warning (collective). 0/1. */
+static int write_warning(sim *s, const char *path)
+{
+    if (!s->warning[0])
+        return 0;
+    char err[2048] = "", msg[4400];
+    const rwpo_param attr = {.name = "warning", .type = 's', .s = s->warning};
+    const int rc = h5md_write_attrs(s->out, "/parameters", &attr, 1, err, sizeof err);
+    snprintf(msg, sizeof msg, "%s: %s", path, err);
+    return comm_agree_failure(rc != 0, msg);
 }
 
 h5md_file *sim_create_file(const sim *s, const char *path, int flags, char *err, size_t errlen)
@@ -131,7 +166,7 @@ static int open_restarted(sim *s, const sim_resume *from)
     if (!s->out) {
         s->out = sim_create_file(s, path, 0, err, sizeof err);
         snprintf(msg, sizeof msg, "[run] output = %s: %s", path, err);
-        if (comm_agree_failure(s->out == NULL, msg))
+        if (comm_agree_failure(s->out == NULL, msg) || write_warning(s, path))
             return 1;
     }
     /* provenance: which segment, what it continues, the restart history */
@@ -171,7 +206,7 @@ int sim_open_output(sim *s, const sim_resume *from)
     char err[2048] = "", msg[4400];
     s->out = sim_create_file(s, s->cfg.output, 0, err, sizeof err);
     snprintf(msg, sizeof msg, "[run] output = %s: %s", s->cfg.output, err);
-    return comm_agree_failure(s->out == NULL, msg);
+    return comm_agree_failure(s->out == NULL, msg) || write_warning(s, s->cfg.output);
 }
 
 void sim_destroy(sim *s)

@@ -125,6 +125,23 @@ void problem_f_all(problem *p, long n_local, const double *x, double *f);
 void problem_f_grad_all(problem *p, long n_local, const double *restrict x, double *restrict f,
                         double *restrict g);
 
+/**
+ * The largest |correlation| of H^{-1}, H the Hessian of f without the L1 term (the posterior
+ * covariance's correlation at lambda = 0): linear H ∝ A'A (linalg_gram: m d^2 flops on every
+ * rank), logistic H ≈ S = (1/n) X'X (the features' second moment; the data term's weights
+ * sigmoid(1 - sigmoid) are left out). A singular H gets the smallest ridge (from 1e-12 of its
+ * largest diagonal entry) that makes it invertible. The inverse is a serial Cholesky on every
+ * rank (d^3 / 2 flops). Collective for `linear` (every rank calls it), serial otherwise.
+ * @param max_dim skip (return -1) when d is larger: the cost bound
+ * @param corr gets the signed correlation of largest magnitude, first < second its coordinates
+ *        (0-based)
+ * @return 1 computed; 0 the Hessian is diagonal or not constant by construction (none,
+ *         gaussian, mixture_laplace; d = 1): *corr = 0; -1 skipped (d > max_dim, or H not
+ *         invertible even with a ridge of 1e-2 of its largest diagonal entry)
+ */
+int problem_max_posterior_correlation(problem *p, long max_dim, double *corr, long *first,
+                                      long *second);
+
 /** Name of the problem type. */
 const char *problem_name(config_problem type);
 

@@ -35,7 +35,25 @@ typedef struct {
     double time;         /**< sum of step sizes of completed layers */
     int segment;         /**< output segment: 0 the original file, k a continuation file */
     int record_restart_frame; /**< restarted into a file that lacks the restart layer's frame */
+    char warning[512];   /**< sim_weights_warning's text ("" if none), stored in the output */
 } sim;
+
+/** |correlation| above which sim_weights_warning warns. */
+#define SIM_WARN_CORRELATION 0.1
+/** Largest d whose posterior correlation sim_weights_warning computes (the cost bound). */
+#define SIM_WARN_MAX_DIM 1000
+
+/**
+ * The warning of sampler.method = rwpo_l1 with sampler.weights = coordinatewise on a problem
+ * whose posterior is correlated (linear, logistic: problem_max_posterior_correlation above
+ * SIM_WARN_CORRELATION): coordinatewise weights keep each coordinate's spread but not the
+ * correlations, so the cloud is not a posterior sample. Coordinates are named from 1 (x1..xd).
+ * Collective for `linear` (every rank calls it with the same configuration). When d exceeds
+ * SIM_WARN_MAX_DIM nothing is computed and rank 0 logs a note.
+ * @param buf gets the text (one line), or "" when there is nothing to warn about
+ * @return 1 warned, 0 not
+ */
+int sim_weights_warning(const rwpo_config *cfg, problem *prob, char *buf, size_t len);
 
 /**
  * Create the run (collective): particles (initial cloud from the generator or the init file),
