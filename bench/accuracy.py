@@ -22,6 +22,7 @@ Run from the repository root after a build:  /usr/bin/python3 bench/accuracy.py 
 Single rank (the problem is small); total a few CPU minutes. Prints a Markdown table.
 Not a CI test: it depends on load and takes minutes.
 """
+import math
 import os
 import resource
 import subprocess
@@ -37,13 +38,14 @@ GOLD_SWEEPS = 600
 N = 2000
 EMCEE_CPU = 5.0
 MCMC = [  # method, h, layers, layers to report (frames)
-    ("pmala", 1.0, 2000, [500, 1000, 2000]),
+    ("pmala", 1.0, 2000, [200, 500, 1000, 2000]),
     ("myula", 0.5, 2000, [1000, 2000]),
     ("ula", 0.5, 2000, [1000, 2000]),
 ]
 RWPO_RUNS = [  # weights, h, layers, layers to report (T = h x layers)
     ("coordinatewise", 0.5, 500, [50, 200, 500]),
     ("joint", 0.5, 500, [50, 200, 500]),
+    ("joint", 0.1, 500, [250, 500]),
 ]
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OPENBLAS_NUM_THREADS="1")
@@ -52,7 +54,7 @@ ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIR
 def run(ini, out, *sets):
     """rwpo run (one process, MPI singleton); returns its CPU seconds."""
     args = [RWPO, "run", ini, "--overwrite"]
-    for s in (f"run.output={out}", "run.progress=86400") + sets:
+    for s in (f"run.output={out}", "run.progress=86400", "run.checkpoint_every=0") + sets:
         args += ["--set", s]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(args, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -122,8 +124,14 @@ def emcee_draws(A, b, sigma, beta, lam, seed=1):
 
 
 def main():
-    root = os.getcwd()
     tmp = tempfile.mkdtemp(prefix="rwpo_accuracy_")
+    try:
+        bench(os.getcwd(), tmp)
+    finally:
+        subprocess.run(["rm", "-rf", tmp])
+
+
+def bench(root, tmp):
     gibbs_ini = os.path.join(root, "configs/diabetes_gibbs.ini")
     lasso_ini = os.path.join(root, "configs/diabetes_lasso.ini")
     rows = []
@@ -142,13 +150,15 @@ def main():
     rows.append(("iid exact draws (held-out gold frame)", "", gold.metrics(floor), None))
 
     # gibbs_lasso itself, another seed, 50 sweeps
-    cpu = run(gibbs_ini, f"{tmp}/gibbs.h5", "run.layers=50", "run.every=50", "run.seed=7")
-    rows.append(("gibbs_lasso (seed 7)", "50 sweeps", gold.metrics(frames(f"{tmp}/gibbs.h5")[0][-1]),
-                 cpu))
+    cpu = run(gibbs_ini, f"{tmp}/gibbs.h5", "run.layers=50", "run.every=25", "run.seed=7")
+    x, steps = frames(f"{tmp}/gibbs.h5")
+    for L in (25, 50):
+        rows.append(("gibbs_lasso (seed 7)", f"{L} sweeps", gold.metrics(x[list(steps).index(L)]),
+                     cpu * L / 50))
 
     for method, h, layers, report in MCMC:
         cpu = run(lasso_ini, f"{tmp}/{method}.h5", f"sampler.method={method}", f"sampler.h={h}",
-                  f"run.layers={layers}", f"run.every={min(report)}")
+                  f"run.layers={layers}", f"run.every={math.gcd(*report)}")
         x, steps = frames(f"{tmp}/{method}.h5")
         for L in report:
             rows.append((f"{method}, h = {h}", f"{L} layers", gold.metrics(x[list(steps).index(L)]),
@@ -156,7 +166,7 @@ def main():
 
     for weights, h, layers, report in RWPO_RUNS:
         cpu = run(lasso_ini, f"{tmp}/rwpo_{weights}.h5", f"sampler.weights={weights}",
-                  f"sampler.h={h}", f"run.layers={layers}", f"run.every={min(report)}")
+                  f"sampler.h={h}", f"run.layers={layers}", f"run.every={math.gcd(*report)}")
         x, steps = frames(f"{tmp}/rwpo_{weights}.h5")
         for L in report:
             rows.append((f"rwpo_l1 {weights}, h = {h}", f"T = {h * L:g} ({L} layers)",
@@ -175,7 +185,6 @@ def main():
         c = "" if cpu is None else f"{cpu:.1f}"
         print(f"| {name} | {what} | {me:.3f} | {s0:.2f}-{s1:.2f} | {wm:.3f} | {wa:.3f} | {ce:.3f} |"
               f" {n0:.4f} | {c} |")
-    subprocess.run(["rm", "-rf", tmp])
 
 
 if __name__ == "__main__":
