@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "rwpo/base/log.h"
+#include "rwpo/base/runfiles.h"
 
 typedef enum { K_LONG, K_DOUBLE, K_STRING, K_ENUM, K_LIST, K_TIME } key_kind;
 
@@ -651,6 +652,9 @@ static int load_impl(const char *path, const char *text, char *const *sets, int 
         }
         goto parsed;
     }
+    /* a FIFO or device would block or never end: refused before it is opened */
+    if (runfiles_check_regular(path, 0, err, errlen) != 0)
+        return -1;
     /* libinih silently splits lines longer than its buffer: refuse them. */
     FILE *f = fopen(path, "r");
     if (!f) {

@@ -10,7 +10,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "h5md_file.h"
 #include "h5util.h"
@@ -36,30 +35,6 @@ static int shrink(const h5md_file *f, hid_t ds, const char *obj, hsize_t len, ch
     return 0;
 }
 
-typedef struct {
-    char **names;
-    int n, cap;
-} name_list;
-
-static herr_t collect_names(hid_t g, const char *name, const H5L_info_t *info, void *data)
-{
-    (void)g;
-    (void)info;
-    name_list *l = data;
-    if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 16;
-        char **v = realloc(l->names, (size_t)cap * sizeof *v);
-        if (!v)
-            return -1;
-        l->names = v;
-        l->cap = cap;
-    }
-    if (!(l->names[l->n] = h5util_dup_str(name)))
-        return -1;
-    l->n++;
-    return 0;
-}
-
 /* Frames to keep, read through a serial read-only handle before the parallel one is opened:
  * positions (and their shape), and every observable in creation order. Every rank computes the
  * same answer from the same file; independent reads never mix with the parallel handle. */
@@ -67,7 +42,8 @@ typedef struct {
     hsize_t dims[3];
     long keep_pos;
     long long last_step; /* step of the last kept frame, -1 if none */
-    name_list obs;
+    char **obs; /* observable names, in creation order */
+    int n_obs;
     long keep_obs; /* -1: no observables yet */
 } scan_result;
 
@@ -102,15 +78,13 @@ static int scan_lengths(const char *path, int64_t keep_step, scan_result *r, cha
     r->last_step = r->keep_pos > 0 ? steps[r->keep_pos - 1] : -1;
     free(steps);
     root = H5Gopen2(file, "/observables", H5P_DEFAULT);
-    hsize_t idx = 0;
-    if (root < 0 ||
-        H5Literate(root, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_names, &r->obs) < 0) {
+    if (root < 0 || h5util_list_names(root, &r->obs, &r->n_obs) < 0) {
         h5util_fail(err, errlen, path, "/observables", 1, "damaged: cannot list the observables");
         goto out;
     }
     char obj[512];
-    for (int i = 0; i < r->obs.n; i++) {
-        snprintf(obj, sizeof obj, "/observables/%s/step", r->obs.names[i]);
+    for (int i = 0; i < r->n_obs; i++) {
+        snprintf(obj, sizeof obj, "/observables/%s/step", r->obs[i]);
         ds = H5Dopen2(file, obj, H5P_DEFAULT);
         long long *st = ds < 0 ? NULL : h5util_read_steps(ds, &n);
         h5util_close(ds);
@@ -131,9 +105,7 @@ out:
 
 static void scan_free(scan_result *r)
 {
-    for (int i = 0; i < r->obs.n; i++)
-        free(r->obs.names[i]);
-    free(r->obs.names);
+    h5util_free_names(r->obs, r->n_obs);
     memset(r, 0, sizeof *r);
 }
 
@@ -141,21 +113,21 @@ static void scan_free(scan_result *r)
 static int reopen_observables(h5md_file *f, scan_result *r, char *err, size_t errlen)
 {
     char obj[512];
-    if (r->obs.n == 0) /* none written yet: created at the first write */
+    if (r->n_obs == 0) /* none written yet: created at the first write */
         return 0;
-    f->obs = calloc((size_t)r->obs.n, sizeof *f->obs);
+    f->obs = calloc((size_t)r->n_obs, sizeof *f->obs);
     if (!f->obs) {
         h5util_fail(err, errlen, f->path, "/observables", 0, "out of memory");
         return -1;
     }
-    f->n_obs = r->obs.n;
+    f->n_obs = r->n_obs;
     f->obs_created = 1;
-    for (int i = 0; i < r->obs.n; i++)
+    for (int i = 0; i < r->n_obs; i++)
         f->obs[i].value = f->obs[i].step = f->obs[i].time = -1;
-    for (int i = 0; i < r->obs.n; i++) {
+    for (int i = 0; i < r->n_obs; i++) {
         h5md_obs_ds *o = &f->obs[i];
-        o->name = r->obs.names[i];
-        r->obs.names[i] = NULL;
+        o->name = r->obs[i];
+        r->obs[i] = NULL;
         snprintf(obj, sizeof obj, "/observables/%s", o->name);
         hid_t g = H5Gopen2(f->file, obj, H5P_DEFAULT);
         if (g >= 0) {
@@ -192,11 +164,8 @@ static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_globa
     if (!f)
         return NULL;
     memset(&sr, 0, sizeof sr);
-    struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || H5Fis_hdf5(path) <= 0) {
-        h5util_fail(err, errlen, path, NULL, 0, "missing or not an HDF5 file");
+    if (h5util_check_file(path, err, errlen) != 0)
         goto fail;
-    }
     if (scan_lengths(path, keep_step, &sr, err, errlen) < 0)
         goto fail;
     if (sr.dims[1] != (hsize_t)n_global || sr.dims[2] != (hsize_t)dim) {
@@ -222,6 +191,8 @@ static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_globa
         h5util_fail(err, errlen, path, NULL, 1, "damaged or not an rwpo run file");
         goto fail;
     }
+    if (h5util_has_checksum(f->pos_value) == 1) /* observables created later get it too */
+        f->flags |= H5MD_CHECKSUM;
     const hsize_t keep = (hsize_t)sr.keep_pos;
     if (shrink(f, f->pos_value, pv, keep, err, errlen) < 0 ||
         shrink(f, f->pos_step, pv, keep, err, errlen) < 0 ||

@@ -114,4 +114,22 @@ long long h5md_last_step(const h5md_file *f);
 int h5md_write_dataset(h5md_file *f, const char *name, int rank, const long *dims,
                        const double *data, const char *description, char *err, size_t errlen);
 
+/**
+ * Number of HDF5 identifiers of files, groups, datasets, datatypes and attributes open in this
+ * process (H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL)): 0 once every io function has cleaned up.
+ * Local (not collective); for the RWPO_CHECK_HDF5_IDS check at the end of the program, since an
+ * identifier of a parallel file left open is closed by HDF5 after MPI_Finalize and crashes.
+ */
+long h5md_open_ids(void);
+
+/**
+ * Close the HDF5 library (H5close) with its error printing off, while MPI is still running: call
+ * it once at the end of the program, before MPI_Finalize (local, every rank). After a read error
+ * on damaged metadata HDF5 may be unable to release a file internally (no identifier is left,
+ * but its library shutdown would loop and print "infinite loop closing library", and a parallel
+ * file closed after MPI_Finalize crashes); here that ends quietly. HDF5 reopens itself if
+ * it is used again.
+ */
+void h5md_library_close(void);
+
 #endif /* RWPO_H5MD_H */

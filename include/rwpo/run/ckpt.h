@@ -65,6 +65,13 @@ int ckpt_restore(sim *s, const char *spec, int allow_physics, ckpt_source *src);
  */
 int ckpt_write(sim *s);
 
+/**
+ * The content hash of rows [offset, offset + n) of a particle array (n * dim doubles, row-major):
+ * the sum over rows of FNV-1a(global row id, row bytes), modulo 2^64. The sum over all rows,
+ * taken in any blocks on any ranks, is the checkpoint's content_hash. Local (no communication).
+ */
+unsigned long long ckpt_rows_hash(long offset, long n, long dim, const double *x);
+
 /** Seconds the last ckpt_write took (for the wall-time budget). */
 double ckpt_last_seconds(void);
 
