@@ -653,7 +653,7 @@ static int load_impl(const char *path, const char *text, char *const *sets, int 
         goto parsed;
     }
     /* a FIFO or device would block or never end: refused before it is opened */
-    if (runfiles_check_regular(path, 0, err, errlen) != 0)
+    if (runfiles_check_regular(path, 1, err, errlen) != 0)
         return -1;
     /* libinih silently splits lines longer than its buffer: refuse them. */
     FILE *f = fopen(path, "r");

@@ -181,7 +181,7 @@ sweep_plan *sweep_plan_load(const char *path, char *const *sets, int n_sets, cha
         return NULL;
     }
     parse_ctx c = {.p = p, .path = path, .err = err, .errlen = errlen};
-    if (runfiles_check_regular(path, 0, err, errlen) != 0) /* a FIFO would block */
+    if (runfiles_check_regular(path, 1, err, errlen) != 0) /* a FIFO would block */
         goto fail;
     int pr = ini_parse(path, ini_cb, &c);
     if (c.failed)

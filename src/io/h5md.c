@@ -53,6 +53,7 @@
 
 #include "h5md_file.h"
 #include "h5util.h"
+#include "rwpo/base/runfiles.h"
 
 enum {
     CHUNK_BYTES = 1 << 20, /* target size of one chunk */
@@ -320,6 +321,10 @@ static h5md_file *create_impl(const char *path, MPI_Comm comm, long n_global, in
                     dim, n_params);
         return NULL;
     }
+    /* a device or FIFO cannot hold a run file, and a parallel file that fails to close (as
+     * /dev/null does: it cannot be truncated) would crash HDF5's shutdown: refused unopened */
+    if (runfiles_check_regular(path, 1, err, errlen) != 0)
+        return NULL;
     h5md_file *f = h5md_file_new(path, n_global, dim, err, errlen);
     if (!f)
         return NULL;

@@ -400,7 +400,8 @@ int ckpt_restore(sim *s, const char *spec, int allow_physics, ckpt_source *src)
                  * intact state (a complete file is kept intact: the redo goes to a segment) */
                 if (out_state == 3 && probe_verify(s->cfg.output, pi.n_rec - 1, NULL, NULL, &vr,
                                                    e, sizeof e) != 0) {
-                    log_warn("%s is complete but damaged (%s): redoing its last layers", s->cfg.output, e);
+                    log_warn("%s is complete but damaged (%s): redoing its last layers",
+                             s->cfg.output, e);
                     out_state = 2;
                 }
                 probe_free(&pi);

@@ -18,7 +18,9 @@
  * previous one; a fresh start when there is none). A damaged checkpoint (truncated, bad checksum,
  * unreadable) falls back to the previous one with a warning; a checkpoint of another program or
  * format version, or of another N or d, is refused; one whose physics keys differ is refused,
- * naming them, unless the override is given.
+ * naming them, unless the override is given. A run file's frame is read back (probe_verify:
+ * Fletcher32 checksums, finite values, its observables) before it is used: a damaged frame is
+ * refused, or, for auto, gives way to the newest intact frame or checkpoint (with a warning).
  */
 #ifndef RWPO_CKPT_H
 #define RWPO_CKPT_H
