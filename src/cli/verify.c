@@ -24,30 +24,34 @@ static void hash_rows(long frame, long offset, long n, int dim, const double *x,
 /* Verify one file and print its line. 0 intact, 1 damaged. */
 static int verify_one(const char *path, FILE *out)
 {
-    char err[2048] = "";
+    char err[2048] = "", where[2048] = "";
     probe_verify_result vr;
-    unsigned long long hash = 0;
-    if (probe_verify(path, -1, hash_rows, &hash, &vr, err, sizeof err) != 0) {
-        fprintf(out, "damaged: %s\n", err);
-        return 1;
-    }
     probe_info pi;
-    if (probe_file(path, &pi, err, sizeof err) != 0) {
-        fprintf(out, "damaged: %s\n", err);
-        return 1;
-    }
+    /* probe_file says what the file is (a checkpoint's data are hashed as they are read back);
+     * when it fails, probe_verify names the damaged frame if it finds one */
+    const int probed = probe_file(path, &pi, err, sizeof err) == 0;
+    unsigned long long hash = 0;
+    const int intact = probe_verify(path, -1, probed && pi.is_checkpoint ? hash_rows : NULL,
+                                    &hash, &vr, where, sizeof where) == 0;
     char now[32];
     snprintf(now, sizeof now, "%016llx", hash);
-    const int bad_hash = pi.is_checkpoint && strcmp(now, pi.ck_content) != 0;
-    if (bad_hash)
+    int bad = 1;
+    if (!intact)
+        fprintf(out, "damaged: %s\n", where);
+    else if (!probed)
+        fprintf(out, "damaged: %s\n", err);
+    else if (pi.is_checkpoint && strcmp(now, pi.ck_content) != 0)
         fprintf(out, "damaged: %s: checkpoint content hash mismatch (stored %s, read %s)\n", path,
                 pi.ck_content, now);
-    else
+    else {
         fprintf(out, "ok: %s (%ld frame%s, layers %lld..%lld%s)\n", path, vr.frames,
                 vr.frames == 1 ? "" : "s", vr.first_step, vr.last_step,
                 vr.checksum ? "" : "; no checksum: read back only");
-    probe_free(&pi);
-    return bad_hash;
+        bad = 0;
+    }
+    if (probed)
+        probe_free(&pi);
+    return bad;
 }
 
 int verify_files(char *const *files, int n, FILE *out)
