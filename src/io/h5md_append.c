@@ -3,8 +3,10 @@
  * @brief Reopening a run file to continue it (h5md_open_append, see rwpo/io/h5md.h).
  *
  * The frames to keep are found first through a serial read-only handle (scan_lengths), then the
- * file is opened with the MPI-IO driver and every extendible dataset is truncated to them
- * collectively. No MPI calls of its own.
+ * file is opened and every extendible dataset is truncated to them: serially by one rank
+ * (h5md_truncate: shrinking a checksummed chunk rewrites it, which HDF5 1.10 does on every rank
+ * of a parallel file at once, reading it back mid-rewrite on some), then with the MPI-IO driver
+ * (h5md_open_append: nothing left to shrink). No MPI calls of its own.
  */
 #include "rwpo/io/h5md.h"
 
@@ -14,7 +16,8 @@
 #include "h5md_file.h"
 #include "h5util.h"
 
-/* Shrink a dataset's first dimension to len (collective). */
+/* Shrink a dataset's first dimension to len (collective on a parallel file); nothing to do when
+ * it is that long already. */
 static int shrink(const h5md_file *f, hid_t ds, const char *obj, hsize_t len, char *err,
                   size_t errlen)
 {
@@ -26,6 +29,8 @@ static int shrink(const h5md_file *f, hid_t ds, const char *obj, hsize_t len, ch
         h5util_fail(err, errlen, f->path, obj, 1, "cannot read the dataset's shape");
         return -1;
     }
+    if (dims[0] == len)
+        return 0;
     dims[0] = len;
     if (H5Dset_extent(ds, dims) < 0) {
         h5util_fail(err, errlen, f->path, obj, 1, "cannot truncate to %llu records",
@@ -35,9 +40,6 @@ static int shrink(const h5md_file *f, hid_t ds, const char *obj, hsize_t len, ch
     return 0;
 }
 
-/* Frames to keep, read through a serial read-only handle before the parallel one is opened:
- * positions (and their shape), and every observable in creation order. Every rank computes the
- * same answer from the same file; independent reads never mix with the parallel handle. */
 typedef struct {
     hsize_t dims[3];
     long keep_pos;
@@ -155,8 +157,11 @@ static int reopen_observables(h5md_file *f, scan_result *r, char *err, size_t er
     return 0;
 }
 
-static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_global, int dim,
-                                   int64_t keep_step, long min_frames, char *err, size_t errlen)
+/* Open a run file to continue it and truncate it to the frames kept: with the MPI-IO driver on
+ * comm (collective), or serial (HDF5's default driver, one rank: h5md_truncate). */
+static h5md_file *open_append_impl(const char *path, MPI_Comm comm, int serial, long n_global,
+                                   int dim, int64_t keep_step, long min_frames, char *err,
+                                   size_t errlen)
 {
     static const char *const pv = "/particles/cloud/position/value";
     scan_result sr;
@@ -181,7 +186,16 @@ static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_globa
             sr.keep_pos, (long long)keep_step, sr.keep_obs, min_frames);
         goto fail;
     }
-    if (h5md_file_open(f, comm, 0, err, errlen) < 0)
+    if (serial) {
+        hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+        if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0)
+            f->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+        h5util_close(fapl);
+        if (f->file < 0) {
+            h5util_fail(err, errlen, path, NULL, 1, "cannot open for truncating");
+            goto fail;
+        }
+    } else if (h5md_file_open(f, comm, 0, err, errlen) < 0)
         goto fail;
     f->params = H5Gopen2(f->file, "/parameters", H5P_DEFAULT);
     f->pos_value = H5Dopen2(f->file, pv, H5P_DEFAULT);
@@ -214,7 +228,16 @@ h5md_file *h5md_open_append(const char *path, MPI_Comm comm, long n_global, int 
                             int64_t keep_step, long min_frames, char *err, size_t errlen)
 {
     h5md_file *f;
-    H5UTIL_QUIETLY(f,
-                   open_append_impl(path, comm, n_global, dim, keep_step, min_frames, err, errlen));
+    H5UTIL_QUIETLY(f, open_append_impl(path, comm, 0, n_global, dim, keep_step, min_frames, err,
+                                       errlen));
     return f;
+}
+
+int h5md_truncate(const char *path, long n_global, int dim, int64_t keep_step, long min_frames,
+                  char *err, size_t errlen)
+{
+    h5md_file *f;
+    H5UTIL_QUIETLY(f, open_append_impl(path, MPI_COMM_NULL, 1, n_global, dim, keep_step,
+                                       min_frames, err, errlen));
+    return f && h5md_close(f) == 0 ? 0 : -1;
 }

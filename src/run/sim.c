@@ -146,10 +146,15 @@ static int open_restarted(sim *s, const sim_resume *from)
     if (exists && keep < 0 && sim_check_space(s, c->output, SIM_METADATA_BYTES, msg))
         return 2;
     if (exists) {
-        if (keep < 0)
+        /* truncated by rank 0 alone, then reopened by every rank (h5md_truncate) */
+        const int cut = keep < 0 && s->rank == 0
+                            ? h5md_truncate(c->output, c->n, (int)c->dim, s->layer,
+                                            from->min_frames, err, sizeof err)
+                            : 0;
+        if (keep < 0 && !comm_agree_max(cut != 0))
             s->out = h5md_open_append(c->output, comm_world(), c->n, (int)c->dim, s->layer,
                                       from->min_frames, err, sizeof err);
-        else
+        else if (keep >= 0)
             snprintf(err, sizeof err, "it is complete up to layer %lld and is kept intact", keep);
         if (keep >= 0 || comm_agree_max(s->out == NULL)) {
             h5md_close(s->out);

@@ -100,6 +100,18 @@ int h5md_write_attrs(h5md_file *f, const char *group, const rwpo_param *params, 
 h5md_file *h5md_open_append(const char *path, MPI_Comm comm, long n_global, int dim,
                             int64_t keep_step, long min_frames, char *err, size_t errlen);
 
+/**
+ * The serial half of continuing a run file: truncate it, with HDF5's default driver, to the
+ * leading frames with step <= keep_step (positions and every observable; the same checks and
+ * messages as h5md_open_append), so that h5md_open_append then has nothing to shrink. Shrinking
+ * a checksummed dataset rewrites its partly kept chunks, which parallel HDF5 1.10 does on every
+ * rank at once (some read a chunk back mid-rewrite and fail its checksum): one rank does it here.
+ * SERIAL: call it on one rank while no rank has the file open, then agree on the outcome.
+ * @return 0, or -1 with the reason in err
+ */
+int h5md_truncate(const char *path, long n_global, int dim, int64_t keep_step, long min_frames,
+                  char *err, size_t errlen);
+
 /** Number of recorded position frames in the open file. */
 long h5md_frames(const h5md_file *f);
 /** Layer (step) of the last recorded position frame, -1 when there is none. */
