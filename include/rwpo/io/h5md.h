@@ -79,7 +79,12 @@ int h5md_close(h5md_file *f);
 
 /* ---- checkpoints and restart ------------------------------------------------------------- */
 
-/** Flag of h5md_create_ex: Fletcher32 checksum filter on the position data. */
+/**
+ * Flag of h5md_create_ex: HDF5's Fletcher32 checksum filter on every extendible dataset
+ * (positions, steps, times, each observable's value, step and time), as rwpo writes run files,
+ * segments and checkpoints; a damaged chunk then fails its read (probe_verify names it). A file
+ * reopened with h5md_open_append keeps what it has (files of earlier versions have none).
+ */
 #define H5MD_CHECKSUM 1
 
 /** h5md_create with flags (H5MD_CHECKSUM). Collective. */
