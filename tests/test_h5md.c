@@ -909,6 +909,13 @@ START_TEST(test_write_errors)
     EXPECT(f == NULL && contains(err, "cannot create") && contains(err, "no/such/dir/run.h5"),
            "create in a missing directory: %p, '%s'", (void *)f, err);
 
+    /* a device (it cannot be truncated: a parallel file that fails to close would crash
+     * HDF5's shutdown): refused on every rank before anything is opened */
+    f = h5md_create("/dev/null", MPI_COMM_WORLD, n, d, NULL, 0, "", "tester", err, sizeof err);
+    EXPECT(f == NULL && contains(err, "/dev/null: not a regular file (a character device)") &&
+               h5md_open_ids() == 0,
+           "create on /dev/null: %p, '%s', %ld ids open", (void *)f, err, h5md_open_ids());
+
     /* a parameter of an unknown type */
     snprintf(path, sizeof path, "%s", tmp_path("badparam.h5"));
     const rwpo_param bad = {.name = "run.x", .type = 'x'};
@@ -952,6 +959,15 @@ START_TEST(test_write_errors)
     EXPECT(rc == 0, "set_status: %s", err);
     EXPECT(h5md_close(f) == 0, "close failed");
     EXPECT(h5md_close(NULL) == 0, "h5md_close(NULL) failed");
+    /* read back: frame 1 intact; frame 0 has an observable row, frame 1 none (not written) */
+    int verified = 1;
+    if (g_rank == 0) {
+        probe_verify_result vr;
+        rc = probe_verify(path, 1, NULL, NULL, &vr, err, sizeof err);
+        verified = rc == -1 && vr.frames == 2 && vr.checksum == 0 &&
+                   contains(err, "frame 1 (layer 1): /observables/potential/value: no row");
+    }
+    EXPECT(verified, "verify frame 1: '%s'", err);
 
     verdict v = {1, ""};
     if (g_rank == 0) {

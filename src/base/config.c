@@ -21,6 +21,7 @@
 
 #include "config_keys.h"
 #include "rwpo/base/log.h"
+#include "rwpo/base/runfiles.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Raw entries collected from the file and --set before interpretation. */
@@ -455,6 +456,9 @@ static int load_impl(const char *path, const char *text, char *const *sets, int 
         }
         goto parsed;
     }
+    /* a FIFO or device would block or never end: refused before it is opened */
+    if (runfiles_check_regular(path, 1, err, errlen) != 0)
+        return -1;
     /* libinih silently splits lines longer than its buffer: refuse them. */
     FILE *f = fopen(path, "r");
     if (!f) {

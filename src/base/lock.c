@@ -102,6 +102,10 @@ static int process_alive(long pid)
 int lock_acquire(const char *output, char *msg, size_t msglen)
 {
     char path[4096 + 16];
+    if (runfiles_check_regular(output, 1, path, sizeof path) != 0) {
+        snprintf(msg, msglen, "[run] output = %s", path);
+        return LOCK_REFUSED;
+    }
     runfiles_lock(output, path, sizeof path);
     int e = create(path);
     if (e == 0)

@@ -98,6 +98,27 @@ int runfiles_check_space(const char *path, double need, char *err, size_t errlen
     return 0;
 }
 
+int runfiles_check_regular(const char *path, int may_be_missing, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        if (errno == ENOENT && may_be_missing)
+            return 0;
+        snprintf(err, errlen, "%s: %s", path, errno == ENOENT ? "no such file" : strerror(errno));
+        return -1;
+    }
+    if (S_ISREG(sb.st_mode))
+        return 0;
+    const char *kind = S_ISFIFO(sb.st_mode)  ? "a FIFO"
+                       : S_ISDIR(sb.st_mode) ? "a directory"
+                       : S_ISCHR(sb.st_mode) ? "a character device"
+                       : S_ISBLK(sb.st_mode) ? "a block device"
+                       : S_ISSOCK(sb.st_mode) ? "a socket"
+                                              : "not a file";
+    snprintf(err, errlen, "%s: not a regular file (%s); a file is expected here", path, kind);
+    return -1;
+}
+
 int runfiles_existing(const char *output, char (*names)[4096 + 64], int max)
 {
     char path[4096 + 64];

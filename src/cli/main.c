@@ -25,6 +25,8 @@
 #include "rwpo/cli/bench.h"
 #include "rwpo/cli/summary.h"
 #include "rwpo/cli/sweep.h"
+#include "rwpo/cli/verify.h"
+#include "rwpo/io/h5md.h"
 #include "rwpo/io/probe.h"
 #include "rwpo/run/ckpt.h"
 #include "rwpo/run/footprint.h"
@@ -39,6 +41,7 @@ static const char usage[] =
     "                [--allow-physics-change] [--overwrite] [--sweep-index K|env]\n"
     "       rwpo check CONFIG.ini [--set section.key=value ...] [--sweep-index K|env]\n"
     "       rwpo info FILE.h5\n"
+    "       rwpo verify FILE.h5...\n"
     "       rwpo sweep CONFIG.ini [--set ...] --count | --list\n"
     "       rwpo summarize [FILES_OR_DIRS...] [--csv OUT] [--missing CONFIG.ini [--set ...]]\n"
     "       rwpo --help | --version | --keys\n";
@@ -49,6 +52,8 @@ static const char help[] =
     "  run    run the layers of CONFIG and write the H5MD run file ([run] output)\n"
     "  check  validate CONFIG and print the fully resolved configuration\n"
     "  info   summarise a run file: layers, N, d, parameters, status, last observables\n"
+    "  verify read back every frame of run files, their checkpoints and segments (checksums):\n"
+    "         one line per file, ok or damaged; exit 0 only when all are intact\n"
     "  sweep  validate the [sweep] of CONFIG: --count prints the number of points, --list\n"
     "         each point's index, parameters and output file\n"
     "  summarize  one CSV row per run (parameters, status, layers done, final observables);\n"
@@ -105,6 +110,7 @@ static int cli_options_ok(const cli *c)
          0},
         {"check", "--set, --sweep-index", 1, 0, 1, 0, 0},
         {"info", "none", 0, 0, 0, 0, 0},
+        {"verify", "none", 0, 0, 0, 0, 0},
         {"sweep", "--set, --count, --list", 1, 0, 0, 1, 0},
         {"summarize", "--csv, --missing, --set (with --missing)", 1, 0, 0, 0, 1},
     };
@@ -192,7 +198,7 @@ static int parse_cli(int argc, char **argv, cli *c)
         return 1;
     }
     c->file = c->n_operands ? c->operands[0] : c->missing;
-    if (c->n_operands > 1 && !summarize) {
+    if (c->n_operands > 1 && !summarize && strcmp(c->command, "verify") != 0) {
         log_error("unexpected argument '%s' (see rwpo --help)", c->operands[1]);
         return 1;
     }
@@ -250,7 +256,7 @@ static int lock_output(const rwpo_config *cfg)
         return 0;
     }
     log_error("%s", msg);
-    return rc == LOCK_HELD ? 1 : 2;
+    return rc == LOCK_FAILED ? 2 : 1;
 }
 
 /* What exists of a run's files, for the refusal of a fresh start (rank 0). */
@@ -410,6 +416,14 @@ static int cmd_info(const cli *c)
     return rc;
 }
 
+/* rwpo verify FILE...: serial, on rank 0; every rank exits the same way. */
+static int cmd_verify(const cli *c)
+{
+    int rc = comm_rank() == 0 ? verify_files(c->operands, c->n_operands, stdout) : 0;
+    comm_bcast_bytes(&rc, sizeof rc);
+    return rc;
+}
+
 /* rwpo sweep CONFIG --count | --list: validate every point (rank 0), then print. */
 static int cmd_sweep(const cli *c)
 {
@@ -450,6 +464,19 @@ static int cmd_summarize(const cli *c)
     return rc;
 }
 
+/* RWPO_CHECK_HDF5_IDS=1 (a debug check, used by the tests): every HDF5 identifier must be
+ * closed when the command ends; one left open is an error (exit 2). Local to each rank. */
+static int check_hdf5_ids(int code)
+{
+    const char *on = getenv("RWPO_CHECK_HDF5_IDS");
+    const long n = on && strcmp(on, "1") == 0 ? h5md_open_ids() : 0;
+    if (n == 0)
+        return code;
+    log_error_any("RWPO_CHECK_HDF5_IDS: %ld HDF5 identifier(s) still open at the end of the "
+                  "command (a leak on some path)", n);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     signals_install(); /* a signal while MPI starts ends the process with the documented status */
@@ -481,15 +508,19 @@ int main(int argc, char **argv)
                 code = cmd_check(&c);
             else if (strcmp(c.command, "info") == 0)
                 code = cmd_info(&c);
+            else if (strcmp(c.command, "verify") == 0)
+                code = cmd_verify(&c);
             else if (strcmp(c.command, "sweep") == 0)
                 code = cmd_sweep(&c);
             else if (strcmp(c.command, "summarize") == 0)
                 code = cmd_summarize(&c);
             else
-                log_error("unknown command '%s' (allowed: run, check, info, sweep, summarize; "
-                          "see rwpo --help)", c.command);
+                log_error("unknown command '%s' (allowed: run, check, info, verify, sweep, "
+                          "summarize; see rwpo --help)", c.command);
         }
     }
+    code = check_hdf5_ids(code);
+    h5md_library_close();
     comm_finalize();
     return code;
 }

@@ -283,6 +283,30 @@ static int same_file(const char *a, const char *b)
 
 /* ---- CSV ---------------------------------------------------------------------------------- */
 
+/* --csv OUT may not replace what is summarised: not one of the inputs (the same file under any
+ * name), not an existing HDF5 file, not a FIFO or device. 0, or -1 with the reason. */
+static int csv_target_ok(const char *csv, const row *rows, int n, char *err, size_t errlen)
+{
+    char why[CONFIG_STR + 128];
+    struct stat sb;
+    if (runfiles_check_regular(csv, 1, why, sizeof why) != 0) {
+        log_format(err, errlen, "--csv %s", why);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        if (stat(csv, &sb) == 0 && same_file(csv, rows[i].file)) {
+            log_format(err, errlen, "--csv %s: it is one of the files summarised (%s); give a "
+                       "new file name for the CSV", csv, rows[i].file);
+            return -1;
+        }
+    if (probe_is_hdf5(csv)) {
+        log_format(err, errlen, "--csv %s: an existing HDF5 file (a run file?) would be "
+                   "overwritten; give a new file name for the CSV", csv);
+        return -1;
+    }
+    return 0;
+}
+
 static void csv_field(FILE *f, const char *s, int first)
 {
     if (!first)
@@ -398,6 +422,8 @@ int summary_write(const summary_request *req, char *err, size_t errlen)
                 req->n_inputs > 1 ? " ..." : "");
         goto out;
     }
+    if (req->csv && csv_target_ok(req->csv, rows, n, err, errlen) != 0)
+        goto out;
     for (int i = 0; i < n; i++)
         read_row(&rows[i]);
     /* parameter columns of the files outside a sweep: beta, lambda, and whatever differs */

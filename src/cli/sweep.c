@@ -16,6 +16,7 @@
 
 #include "rwpo/base/log.h"
 #include "rwpo/problems/problem.h"
+#include "rwpo/base/runfiles.h"
 
 typedef struct {
     char name[128];   /**< "section.key" */
@@ -162,6 +163,8 @@ sweep_plan *sweep_plan_load(const char *path, char *const *sets, int n_sets, cha
         return NULL;
     }
     parse_ctx c = {.p = p, .path = path, .err = err, .errlen = errlen};
+    if (runfiles_check_regular(path, 1, err, errlen) != 0) /* a FIFO would block */
+        goto fail;
     int pr = ini_parse(path, ini_cb, &c);
     if (c.failed)
         goto fail;

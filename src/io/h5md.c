@@ -53,6 +53,7 @@
 
 #include "h5md_file.h"
 #include "h5util.h"
+#include "rwpo/base/runfiles.h"
 
 enum {
     CHUNK_BYTES = 1 << 20, /* target size of one chunk */
@@ -199,17 +200,17 @@ static int write_static(h5md_file *f, const rwpo_param *params, int n_params,
     const hsize_t tail[2] = {n, d};
     const hsize_t chunk3[3] = {1, chunk_rows((size_t)d * sizeof(double), n), d};
     const hsize_t chunk1[1] = {CHUNK_1D};
+    const int ck = (f->flags & H5MD_CHECKSUM) != 0;
     f->pos_value = h5util_dataset_create_ext(pos, "value", p, "/particles/cloud/position/value",
-                                             H5T_IEEE_F64LE, 3, tail, chunk3,
-                                             (f->flags & H5MD_CHECKSUM) != 0, err, errlen);
+                                             H5T_IEEE_F64LE, 3, tail, chunk3, ck, err, errlen);
     if (f->pos_value < 0)
         goto out;
     f->pos_step = h5util_dataset_create_ext(pos, "step", p, "/particles/cloud/position/step",
-                                            H5T_STD_I64LE, 1, NULL, chunk1, 0, err, errlen);
+                                            H5T_STD_I64LE, 1, NULL, chunk1, ck, err, errlen);
     if (f->pos_step < 0)
         goto out;
     f->pos_time = h5util_dataset_create_ext(pos, "time", p, "/particles/cloud/position/time",
-                                            H5T_IEEE_F64LE, 1, NULL, chunk1, 0, err, errlen);
+                                            H5T_IEEE_F64LE, 1, NULL, chunk1, ck, err, errlen);
     if (f->pos_time < 0)
         goto out;
 
@@ -320,6 +321,10 @@ static h5md_file *create_impl(const char *path, MPI_Comm comm, long n_global, in
                     dim, n_params);
         return NULL;
     }
+    /* a device or FIFO cannot hold a run file, and a parallel file that fails to close (as
+     * /dev/null does: it cannot be truncated) would crash HDF5's shutdown: refused unopened */
+    if (runfiles_check_regular(path, 1, err, errlen) != 0)
+        return NULL;
     h5md_file *f = h5md_file_new(path, n_global, dim, err, errlen);
     if (!f)
         return NULL;
@@ -416,6 +421,7 @@ static int observables_create(h5md_file *f, const rwpo_observable *obs, int n_ob
     char obj[512];
     hid_t root = -1, g = -1;
     int rc = -1;
+    const int ck = (f->flags & H5MD_CHECKSUM) != 0;
     f->obs = calloc(n_obs > 0 ? (size_t)n_obs : 1, sizeof *f->obs);
     if (!f->obs) {
         h5util_fail(err, errlen, f->path, "/observables", 0, "out of memory");
@@ -445,17 +451,17 @@ static int observables_create(h5md_file *f, const rwpo_observable *obs, int n_ob
         snprintf(obj, sizeof obj, "/observables/%s/value", o->name);
         const int rank = o->width == 1 ? 1 : 2; /* a scalar is stored as [n_rec] */
         o->value = h5util_dataset_create_ext(g, "value", f->path, obj, H5T_IEEE_F64LE, rank, tail,
-                                             rank == 1 ? chunk1 : chunk2, 0, err, errlen);
+                                             rank == 1 ? chunk1 : chunk2, ck, err, errlen);
         if (o->value < 0)
             goto out;
         snprintf(obj, sizeof obj, "/observables/%s/step", o->name);
         o->step = h5util_dataset_create_ext(g, "step", f->path, obj, H5T_STD_I64LE, 1, NULL, chunk1,
-                                            0, err, errlen);
+                                            ck, err, errlen);
         if (o->step < 0)
             goto out;
         snprintf(obj, sizeof obj, "/observables/%s/time", o->name);
         o->time = h5util_dataset_create_ext(g, "time", f->path, obj, H5T_IEEE_F64LE, 1, NULL,
-                                            chunk1, 0, err, errlen);
+                                            chunk1, ck, err, errlen);
         if (o->time < 0)
             goto out;
         h5util_close(g);
@@ -660,6 +666,19 @@ int h5md_write_attrs(h5md_file *f, const char *group, const rwpo_param *params, 
     int rc;
     H5UTIL_QUIETLY(rc, write_attrs_impl(f, group, params, n, err, errlen));
     return rc;
+}
+
+long h5md_open_ids(void)
+{
+    ssize_t n;
+    H5UTIL_QUIETLY(n, H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL));
+    return (long)n;
+}
+
+void h5md_library_close(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* stays off: the library is closing */
+    H5close();
 }
 
 long h5md_frames(const h5md_file *f) { return f ? (long)f->n_rec : 0; }

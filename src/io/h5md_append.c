@@ -3,19 +3,21 @@
  * @brief Reopening a run file to continue it (h5md_open_append, see rwpo/io/h5md.h).
  *
  * The frames to keep are found first through a serial read-only handle (scan_lengths), then the
- * file is opened with the MPI-IO driver and every extendible dataset is truncated to them
- * collectively. No MPI calls of its own.
+ * file is opened and every extendible dataset is truncated to them: serially by one rank
+ * (h5md_truncate: shrinking a checksummed chunk rewrites it, which HDF5 1.10 does on every rank
+ * of a parallel file at once, reading it back mid-rewrite on some), then with the MPI-IO driver
+ * (h5md_open_append: nothing left to shrink). No MPI calls of its own.
  */
 #include "rwpo/io/h5md.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "h5md_file.h"
 #include "h5util.h"
 
-/* Shrink a dataset's first dimension to len (collective). */
+/* Shrink a dataset's first dimension to len (collective on a parallel file); nothing to do when
+ * it is that long already. */
 static int shrink(const h5md_file *f, hid_t ds, const char *obj, hsize_t len, char *err,
                   size_t errlen)
 {
@@ -27,6 +29,8 @@ static int shrink(const h5md_file *f, hid_t ds, const char *obj, hsize_t len, ch
         h5util_fail(err, errlen, f->path, obj, 1, "cannot read the dataset's shape");
         return -1;
     }
+    if (dims[0] == len)
+        return 0;
     dims[0] = len;
     if (H5Dset_extent(ds, dims) < 0) {
         h5util_fail(err, errlen, f->path, obj, 1, "cannot truncate to %llu records",
@@ -37,37 +41,11 @@ static int shrink(const h5md_file *f, hid_t ds, const char *obj, hsize_t len, ch
 }
 
 typedef struct {
-    char **names;
-    int n, cap;
-} name_list;
-
-static herr_t collect_names(hid_t g, const char *name, const H5L_info_t *info, void *data)
-{
-    (void)g;
-    (void)info;
-    name_list *l = data;
-    if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 16;
-        char **v = realloc(l->names, (size_t)cap * sizeof *v);
-        if (!v)
-            return -1;
-        l->names = v;
-        l->cap = cap;
-    }
-    if (!(l->names[l->n] = h5util_dup_str(name)))
-        return -1;
-    l->n++;
-    return 0;
-}
-
-/* Frames to keep, read through a serial read-only handle before the parallel one is opened:
- * positions (and their shape), and every observable in creation order. Every rank computes the
- * same answer from the same file; independent reads never mix with the parallel handle. */
-typedef struct {
     hsize_t dims[3];
     long keep_pos;
     long long last_step; /* step of the last kept frame, -1 if none */
-    name_list obs;
+    char **obs; /* observable names, in creation order */
+    int n_obs;
     long keep_obs; /* -1: no observables yet */
 } scan_result;
 
@@ -102,15 +80,13 @@ static int scan_lengths(const char *path, int64_t keep_step, scan_result *r, cha
     r->last_step = r->keep_pos > 0 ? steps[r->keep_pos - 1] : -1;
     free(steps);
     root = H5Gopen2(file, "/observables", H5P_DEFAULT);
-    hsize_t idx = 0;
-    if (root < 0 ||
-        H5Literate(root, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_names, &r->obs) < 0) {
+    if (root < 0 || h5util_list_names(root, &r->obs, &r->n_obs) < 0) {
         h5util_fail(err, errlen, path, "/observables", 1, "damaged: cannot list the observables");
         goto out;
     }
     char obj[512];
-    for (int i = 0; i < r->obs.n; i++) {
-        snprintf(obj, sizeof obj, "/observables/%s/step", r->obs.names[i]);
+    for (int i = 0; i < r->n_obs; i++) {
+        snprintf(obj, sizeof obj, "/observables/%s/step", r->obs[i]);
         ds = H5Dopen2(file, obj, H5P_DEFAULT);
         long long *st = ds < 0 ? NULL : h5util_read_steps(ds, &n);
         h5util_close(ds);
@@ -131,9 +107,7 @@ out:
 
 static void scan_free(scan_result *r)
 {
-    for (int i = 0; i < r->obs.n; i++)
-        free(r->obs.names[i]);
-    free(r->obs.names);
+    h5util_free_names(r->obs, r->n_obs);
     memset(r, 0, sizeof *r);
 }
 
@@ -141,21 +115,21 @@ static void scan_free(scan_result *r)
 static int reopen_observables(h5md_file *f, scan_result *r, char *err, size_t errlen)
 {
     char obj[512];
-    if (r->obs.n == 0) /* none written yet: created at the first write */
+    if (r->n_obs == 0) /* none written yet: created at the first write */
         return 0;
-    f->obs = calloc((size_t)r->obs.n, sizeof *f->obs);
+    f->obs = calloc((size_t)r->n_obs, sizeof *f->obs);
     if (!f->obs) {
         h5util_fail(err, errlen, f->path, "/observables", 0, "out of memory");
         return -1;
     }
-    f->n_obs = r->obs.n;
+    f->n_obs = r->n_obs;
     f->obs_created = 1;
-    for (int i = 0; i < r->obs.n; i++)
+    for (int i = 0; i < r->n_obs; i++)
         f->obs[i].value = f->obs[i].step = f->obs[i].time = -1;
-    for (int i = 0; i < r->obs.n; i++) {
+    for (int i = 0; i < r->n_obs; i++) {
         h5md_obs_ds *o = &f->obs[i];
-        o->name = r->obs.names[i];
-        r->obs.names[i] = NULL;
+        o->name = r->obs[i];
+        r->obs[i] = NULL;
         snprintf(obj, sizeof obj, "/observables/%s", o->name);
         hid_t g = H5Gopen2(f->file, obj, H5P_DEFAULT);
         if (g >= 0) {
@@ -183,8 +157,11 @@ static int reopen_observables(h5md_file *f, scan_result *r, char *err, size_t er
     return 0;
 }
 
-static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_global, int dim,
-                                   int64_t keep_step, long min_frames, char *err, size_t errlen)
+/* Open a run file to continue it and truncate it to the frames kept: with the MPI-IO driver on
+ * comm (collective), or serial (HDF5's default driver, one rank: h5md_truncate). */
+static h5md_file *open_append_impl(const char *path, MPI_Comm comm, int serial, long n_global,
+                                   int dim, int64_t keep_step, long min_frames, char *err,
+                                   size_t errlen)
 {
     static const char *const pv = "/particles/cloud/position/value";
     scan_result sr;
@@ -192,11 +169,8 @@ static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_globa
     if (!f)
         return NULL;
     memset(&sr, 0, sizeof sr);
-    struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || H5Fis_hdf5(path) <= 0) {
-        h5util_fail(err, errlen, path, NULL, 0, "missing or not an HDF5 file");
+    if (h5util_check_file(path, err, errlen) != 0)
         goto fail;
-    }
     if (scan_lengths(path, keep_step, &sr, err, errlen) < 0)
         goto fail;
     if (sr.dims[1] != (hsize_t)n_global || sr.dims[2] != (hsize_t)dim) {
@@ -212,7 +186,16 @@ static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_globa
             sr.keep_pos, (long long)keep_step, sr.keep_obs, min_frames);
         goto fail;
     }
-    if (h5md_file_open(f, comm, 0, err, errlen) < 0)
+    if (serial) {
+        hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+        if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0)
+            f->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+        h5util_close(fapl);
+        if (f->file < 0) {
+            h5util_fail(err, errlen, path, NULL, 1, "cannot open for truncating");
+            goto fail;
+        }
+    } else if (h5md_file_open(f, comm, 0, err, errlen) < 0)
         goto fail;
     f->params = H5Gopen2(f->file, "/parameters", H5P_DEFAULT);
     f->pos_value = H5Dopen2(f->file, pv, H5P_DEFAULT);
@@ -222,6 +205,8 @@ static h5md_file *open_append_impl(const char *path, MPI_Comm comm, long n_globa
         h5util_fail(err, errlen, path, NULL, 1, "damaged or not an rwpo run file");
         goto fail;
     }
+    if (h5util_has_checksum(f->pos_value) == 1) /* observables created later get it too */
+        f->flags |= H5MD_CHECKSUM;
     const hsize_t keep = (hsize_t)sr.keep_pos;
     if (shrink(f, f->pos_value, pv, keep, err, errlen) < 0 ||
         shrink(f, f->pos_step, pv, keep, err, errlen) < 0 ||
@@ -243,7 +228,16 @@ h5md_file *h5md_open_append(const char *path, MPI_Comm comm, long n_global, int 
                             int64_t keep_step, long min_frames, char *err, size_t errlen)
 {
     h5md_file *f;
-    H5UTIL_QUIETLY(f,
-                   open_append_impl(path, comm, n_global, dim, keep_step, min_frames, err, errlen));
+    H5UTIL_QUIETLY(f, open_append_impl(path, comm, 0, n_global, dim, keep_step, min_frames, err,
+                                       errlen));
     return f;
+}
+
+int h5md_truncate(const char *path, long n_global, int dim, int64_t keep_step, long min_frames,
+                  char *err, size_t errlen)
+{
+    h5md_file *f;
+    H5UTIL_QUIETLY(f, open_append_impl(path, MPI_COMM_NULL, 1, n_global, dim, keep_step,
+                                       min_frames, err, errlen));
+    return f && h5md_close(f) == 0 ? 0 : -1;
 }

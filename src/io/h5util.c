@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "rwpo/base/runfiles.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Errors
@@ -32,12 +35,18 @@ static herr_t reason_cb(unsigned n, const H5E_error2_t *e, void *data)
     return 0;
 }
 
+void h5util_reason(char *reason)
+{
+    reason[0] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, reason_cb, reason);
+}
+
 void h5util_fail(char *err, size_t errlen, const char *file, const char *obj, int h5,
                  const char *fmt, ...)
 {
     char reason[H5UTIL_REASON_LEN] = "";
     if (h5)
-        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, reason_cb, reason);
+        h5util_reason(reason);
     if (!err || errlen == 0)
         return;
     int n = snprintf(err, errlen, "%s%s%s: ", file ? file : "", obj && obj[0] ? ":" : "",
@@ -56,11 +65,19 @@ void h5util_fail(char *err, size_t errlen, const char *file, const char *obj, in
             *p = ' ';
 }
 
-int h5util_stat(const char *path, struct stat *sb, char *err, size_t errlen)
+int h5util_check_file(const char *path, char *err, size_t errlen)
 {
-    if (stat(path, sb) != 0) {
-        h5util_fail(err, errlen, path, NULL, 0, "%s",
-                    errno == ENOENT ? "no such file" : strerror(errno));
+    struct stat sb;
+    if (runfiles_check_regular(path, 0, err, err ? errlen : 0) != 0) /* before any open */
+        return -1;
+    if (stat(path, &sb) == 0 && sb.st_size == 0) {
+        h5util_fail(err, errlen, path, NULL, 0, "empty file");
+        return -1;
+    }
+    const htri_t is = H5Fis_hdf5(path);
+    if (is <= 0) {
+        h5util_fail(err, errlen, path, NULL, 0, "not an HDF5 file (%s)",
+                    is == 0 ? "no HDF5 signature" : "cannot be read");
         return -1;
     }
     return 0;
@@ -68,17 +85,11 @@ int h5util_stat(const char *path, struct stat *sb, char *err, size_t errlen)
 
 hid_t h5util_open_read(const char *path, char *err, size_t errlen)
 {
-    struct stat sb;
-    if (h5util_stat(path, &sb, err, errlen) != 0)
+    if (h5util_check_file(path, err, errlen) != 0)
         return -1;
-    htri_t is = S_ISREG(sb.st_mode) ? H5Fis_hdf5(path) : 0;
-    if (is <= 0) {
-        h5util_fail(err, errlen, path, NULL, 0, "not an HDF5 file");
-        return -1;
-    }
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0)
-        h5util_fail(err, errlen, path, NULL, 1, "cannot open the file");
+        h5util_fail(err, errlen, path, NULL, 1, "cannot open (truncated or damaged?)");
     return file;
 }
 
@@ -280,6 +291,20 @@ static int single(hid_t attr)
     return one;
 }
 
+int h5util_has_checksum(hid_t ds)
+{
+    hid_t dcpl = H5Dget_create_plist(ds);
+    if (dcpl < 0)
+        return -1;
+    unsigned flags = 0, cd[4];
+    size_t n_cd = 4;
+    char name[32];
+    const herr_t r = H5Pget_filter_by_id2(dcpl, H5Z_FILTER_FLETCHER32, &flags, &n_cd, cd,
+                                          sizeof name, name, NULL);
+    h5util_close(dcpl);
+    return r >= 0;
+}
+
 char *h5util_attr_read_str(hid_t attr)
 {
     hid_t t = H5Aget_type(attr), mt = -1;
@@ -354,6 +379,57 @@ int h5util_path_exists(hid_t file, const char *obj, char *missing, size_t mlen)
     }
     free(buf);
     return found;
+}
+
+typedef struct {
+    char **names;
+    int n, cap;
+} name_list;
+
+static herr_t collect_name(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)g;
+    (void)info;
+    name_list *l = data;
+    if (l->n == l->cap) {
+        const int cap = l->cap ? 2 * l->cap : 16;
+        char **v = realloc(l->names, (size_t)cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->names = v;
+        l->cap = cap;
+    }
+    if (!(l->names[l->n] = h5util_dup_str(name)))
+        return -1;
+    l->n++;
+    return 0;
+}
+
+int h5util_list_names(hid_t g, char ***names, int *n)
+{
+    name_list l = {NULL, 0, 0};
+    hsize_t idx = 0;
+    herr_t r = H5Literate(g, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_name, &l);
+    if (r < 0) { /* no creation order: by name */
+        h5util_free_names(l.names, l.n);
+        l = (name_list){NULL, 0, 0};
+        idx = 0;
+        r = H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &l);
+    }
+    if (r < 0) {
+        h5util_free_names(l.names, l.n);
+        return -1;
+    }
+    *names = l.names;
+    *n = l.n;
+    return 0;
+}
+
+void h5util_free_names(char **names, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
 }
 
 int h5util_read_row(hid_t ds, hsize_t i, hid_t mtype, void *buf, hsize_t cap)

@@ -18,7 +18,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/stat.h>
 
 #include "rwpo/base/values.h"
 
@@ -47,6 +46,10 @@ void h5util_quiet_end(h5util_quiet q);
         h5util_quiet_end(h5util_q_);                                                           \
     } while (0)
 
+/** The innermost description on HDF5's error stack into reason (H5UTIL_REASON_LEN bytes; "" when
+ *  the stack is empty): call straight after the failing HDF5 call, before any other. */
+void h5util_reason(char *reason);
+
 /**
  * Write a one-line message "<file>:<obj>: <what>" into err (NULL or 0 bytes: nothing); with h5
  * set, append the innermost description on HDF5's error stack (call straight after the failing
@@ -56,14 +59,16 @@ void h5util_fail(char *err, size_t errlen, const char *file, const char *obj, in
                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /**
- * stat(path) into *sb; on failure -1 with "<path>: no such file" (or the errno text) in err.
+ * Check, before anything opens it, that path is a regular, non-empty file with the HDF5
+ * signature: a FIFO, device or directory is refused without opening it (a FIFO would block).
+ * @return 0, or -1 with "no such file", "not a regular file (a FIFO)", "empty file" or "not an
+ *         HDF5 file" in err
  */
-int h5util_stat(const char *path, struct stat *sb, char *err, size_t errlen);
+int h5util_check_file(const char *path, char *err, size_t errlen);
 
 /**
- * Open an existing HDF5 file read-only with the default (serial) driver, after checking it is a
- * regular HDF5 file. @return the file, or -1 with "no such file", "not an HDF5 file" or "cannot
- * open the file" in err. The caller closes it.
+ * Open an existing HDF5 file read-only with the default (serial) driver, after
+ * h5util_check_file. @return the file, or -1 with the reason in err. The caller closes it.
  */
 hid_t h5util_open_read(const char *path, char *err, size_t errlen);
 
@@ -129,6 +134,9 @@ hid_t h5util_dataset_create_ext(hid_t loc, const char *name, const char *path, c
 
 /* ---- reading (independent reads; no messages) ---------------------------------------------- */
 
+/** Whether dataset ds carries HDF5's Fletcher32 checksum filter: 1, 0, or -1 if unknown. */
+int h5util_has_checksum(hid_t ds);
+
 /** Scalar string attribute (fixed or variable length) as a malloc'ed string, NULL if not one. */
 char *h5util_attr_read_str(hid_t attr);
 
@@ -144,9 +152,19 @@ int h5util_attr_get_num(hid_t file, const char *obj, const char *name, hid_t mty
  */
 int h5util_path_exists(hid_t file, const char *obj, char *missing, size_t mlen);
 
+/**
+ * The names of the links of group g, in creation order when the group tracks it, else by name,
+ * into a malloc'ed array of *n malloc'ed strings (free with h5util_free_names). 0, or -1.
+ */
+int h5util_list_names(hid_t g, char ***names, int *n);
+
+/** Free what h5util_list_names returned. */
+void h5util_free_names(char **names, int n);
+
 /** Read element [i] (1-D) or row [i] (2-D) of ds as mtype into buf, which holds cap elements
  * (a wider row is refused, not written past buf). 0, or -1. */
 int h5util_read_row(hid_t ds, hsize_t i, hid_t mtype, void *buf, hsize_t cap);
+
 
 /** A whole 1-D step dataset as a malloc'ed int64 array of *len entries, NULL if unreadable. */
 long long *h5util_read_steps(hid_t ds, hsize_t *len);

@@ -212,6 +212,10 @@ static int info_impl(const char *path, FILE *out, char *err, size_t errlen)
         fprintf(out, ", first step %lld (time %s), last step %lld (time %s)", s0, b0, s1, b1);
     }
     fputc('\n', out);
+    fprintf(out, "checksum:     %s\n",
+            h5util_has_checksum(val) == 1
+                ? "Fletcher32 on every frame (rwpo verify reads them all back)"
+                : "none (written before run files had checksums; rwpo verify reads it back)");
 
     fprintf(out, "parameters:\n");
     if (H5Lexists(file, "/parameters", H5P_DEFAULT) > 0 &&

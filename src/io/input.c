@@ -13,7 +13,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "h5util.h"
 
@@ -92,19 +91,8 @@ static int read_matrix_impl(const char *spec, MPI_Comm comm, long frame, long n_
     const int local_ok = offset >= 0 && n_local >= 0 && offset <= n_global &&
                          n_local <= n_global - offset && (n_local == 0 || x);
 
-    struct stat sb;
-    if (h5util_stat(path, &sb, err, errlen) != 0)
+    if (h5util_check_file(path, err, errlen) != 0)
         goto out;
-    if (!S_ISREG(sb.st_mode)) {
-        h5util_fail(err, errlen, path, NULL, 0, "not a regular file");
-        goto out;
-    }
-    htri_t is = H5Fis_hdf5(path);
-    if (is <= 0) {
-        h5util_fail(err, errlen, path, NULL, 0, "not an HDF5 file (%s)",
-                    is == 0 ? "no HDF5 signature" : "cannot be read");
-        goto out;
-    }
     fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0) {
         h5util_fail(err, errlen, path, NULL, 1, "cannot set up parallel file access");

@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "h5util.h"
 
@@ -38,19 +37,9 @@ static herr_t ck_value_cb(hid_t loc, const char *name, const H5A_info_t *info, v
 static int probe_impl(const char *path, probe_info *pi, char *err, size_t errlen)
 {
     memset(pi, 0, sizeof *pi);
-    struct stat sb;
-    if (h5util_stat(path, &sb, err, errlen) != 0)
+    hid_t file = h5util_open_read(path, err, errlen), ds = -1;
+    if (file < 0)
         return -1;
-    if (!S_ISREG(sb.st_mode) || sb.st_size == 0 || H5Fis_hdf5(path) <= 0) {
-        h5util_fail(err, errlen, path, NULL, 0, "%s",
-                    sb.st_size == 0 ? "empty file" : "not an HDF5 file (or truncated)");
-        return -1;
-    }
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), ds = -1;
-    if (file < 0) {
-        h5util_fail(err, errlen, path, NULL, 1, "cannot open (truncated or damaged?)");
-        return -1;
-    }
     int rc = -1;
     pi->creator = h5util_attr_get_str(file, "/h5md/creator", "name");
     if (!pi->creator || strcmp(pi->creator, "rwpo") != 0) {

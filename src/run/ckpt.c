@@ -32,21 +32,27 @@ static double g_last_seconds = 0.0;
 
 double ckpt_last_seconds(void) { return g_last_seconds; }
 
-/* Order-independent hash of the particle data: sum over rows of FNV-1a(row id, row bytes). */
-static unsigned long long content_hash(const particles *p)
+unsigned long long ckpt_rows_hash(long offset, long n, long dim, const double *x)
 {
     unsigned long long sum = 0;
-    for (long i = 0; i < p->n_local; i++) {
+    for (long i = 0; i < n; i++) {
         unsigned long long h = 1469598103934665603ULL;
-        unsigned long long id = (unsigned long long)(p->offset + i);
+        unsigned long long id = (unsigned long long)(offset + i);
         const unsigned char *b = (const unsigned char *)&id;
         for (size_t j = 0; j < sizeof id; j++)
             h = (h ^ b[j]) * 1099511628211ULL;
-        b = (const unsigned char *)(p->x + i * p->dim);
-        for (size_t j = 0; j < (size_t)p->dim * sizeof(double); j++)
+        b = (const unsigned char *)(x + i * dim);
+        for (size_t j = 0; j < (size_t)dim * sizeof(double); j++)
             h = (h ^ b[j]) * 1099511628211ULL;
         sum += h;
     }
+    return sum;
+}
+
+/* Order-independent hash of the particle data over all ranks (collective). */
+static unsigned long long content_hash(const particles *p)
+{
+    unsigned long long sum = ckpt_rows_hash(p->offset, p->n_local, p->dim, p->x);
     comm_sum_u64(&sum, 1);
     return sum;
 }
@@ -72,12 +78,9 @@ int ckpt_write(sim *s)
     runfiles_checkpoints(s->cfg.output, latest, prev, tmp, sizeof latest);
     const unsigned long long chash = content_hash(s->p);
 
-    int space = s->rank == 0
-                    ? runfiles_check_space(tmp, 1.2 * (double)s->cfg.n * (double)s->cfg.dim * 8.0 +
-                                               512.0 * 1024.0, err, sizeof err)
-                    : 0;
-    snprintf(msg, sizeof msg, "layer %ld: checkpoint not written: %s", s->layer, err);
-    if (comm_agree_failure(space != 0, msg))
+    snprintf(msg, sizeof msg, "layer %ld: checkpoint not written", s->layer);
+    if (sim_check_space(s, tmp, 1.2 * (double)s->cfg.n * (double)s->cfg.dim * 8.0 +
+                                    2.0 * SIM_METADATA_BYTES, msg))
         return -1;
     h5md_file *f = sim_create_file(s, tmp, H5MD_CHECKSUM, err, sizeof err);
     int rc = f ? 0 : -1;
@@ -186,8 +189,38 @@ static int checkpoint_value(const probe_info *pi, const char *name, double *v)
     return -1;
 }
 
-/* Rank 0: probe and validate one candidate file. */
-static decision examine(const char *path, long want_layer, const rwpo_config *cfg,
+/* The floor of examine that forbids walking back to an earlier frame. */
+#define NO_WALK_BACK (-2L)
+
+/* Rank 0: read back frame *fr of a run file (probe_verify: checksums, finite positions, its
+ * step, time and observables). When it is damaged and floor > NO_WALK_BACK, walk back to the
+ * newest intact frame at a layer >= floor (with a warning). 0 (*fr intact), or -1 with the
+ * reason in msg. */
+static int intact_frame(const char *path, const probe_info *pi, long *fr, long floor, char *msg,
+                        size_t n)
+{
+    probe_verify_result vr;
+    char err[2048];
+    if (probe_verify(path, *fr, NULL, NULL, &vr, err, sizeof err) == 0) {
+        if (!vr.checksum)
+            log_info("%s has no checksum (written by an earlier rwpo): its frame %ld was read "
+                     "back but cannot be verified", path, *fr);
+        return 0;
+    }
+    snprintf(msg, n, "cannot restart from %s", err);
+    for (long g = *fr - 1; floor > NO_WALK_BACK && g >= 0 && pi->steps[g] >= floor; g--)
+        if (probe_verify(path, g, NULL, NULL, &vr, err, sizeof err) == 0) {
+            log_warn("%s; using its frame %ld (layer %lld), the newest intact one", msg, g,
+                     pi->steps[g]);
+            *fr = g;
+            return 0;
+        }
+    return -1;
+}
+
+/* Rank 0: probe and validate one candidate file. A run file's frame is read back first; with
+ * floor > NO_WALK_BACK a damaged frame gives way to the newest intact one at a layer >= floor. */
+static decision examine(const char *path, long want_layer, long floor, const rwpo_config *cfg,
                         int allow_physics)
 {
     decision dc = {0};
@@ -265,6 +298,10 @@ static decision examine(const char *path, long want_layer, const rwpo_config *cf
                      pi.n_rec ? pi.steps[0] : -1, pi.n_rec ? pi.steps[pi.n_rec - 1] : -1);
             goto out;
         }
+        if (intact_frame(path, &pi, &fr, floor, dc.msg, sizeof dc.msg) != 0) {
+            dc.verdict = -1; /* damaged: a fallback may exist */
+            goto out;
+        }
         dc.src.frame = fr;
         dc.src.layer = pi.steps[fr];
         dc.src.is_checkpoint = 0;
@@ -325,9 +362,23 @@ static int load(sim *s, const decision *dc, char *err, size_t errlen)
     return 0;
 }
 
+/* Rank 0: the layer of a checkpoint file, -1 when it cannot be probed. */
+static long checkpoint_layer(const char *path)
+{
+    probe_info pi;
+    char err[512];
+    long layer = -1;
+    if (probe_file(path, &pi, err, sizeof err) == 0) {
+        layer = pi.is_checkpoint ? (long)pi.ck_layer : -1;
+        probe_free(&pi);
+    }
+    return layer;
+}
+
 int ckpt_restore(sim *s, const char *spec, int allow_physics, ckpt_source *src)
 {
-    char cand[3][CONFIG_STR + 16];
+    char cand[4][CONFIG_STR + 16];
+    long floor[4] = {NO_WALK_BACK, NO_WALK_BACK, NO_WALK_BACK, NO_WALK_BACK};
     int n_cand = 0;
     long want = -1;
     const int is_auto = strcmp(spec, "auto") == 0;
@@ -337,31 +388,51 @@ int ckpt_restore(sim *s, const char *spec, int allow_physics, ckpt_source *src)
         /* what the run file offers: 0 nothing usable, 1 frames, 2 complete; 3 complete up to
          * run.layers (nothing to do) */
         int out_state = 0;
+        long ck_newest = -1;
         if (s->rank == 0) {
             probe_info pi;
             char e[512];
             if (probe_file(s->cfg.output, &pi, e, sizeof e) == 0) {
                 const int complete = pi.status && strcmp(pi.status, "complete") == 0;
+                probe_verify_result vr;
                 if (pi.n_rec > 0)
                     out_state = !complete ? 1 : pi.steps[pi.n_rec - 1] >= s->cfg.layers ? 3 : 2;
+                /* done only if its last frame reads back intact; else redo from the newest
+                 * intact state (a complete file is kept intact: the redo goes to a segment) */
+                if (out_state == 3 && probe_verify(s->cfg.output, pi.n_rec - 1, NULL, NULL, &vr,
+                                                   e, sizeof e) != 0) {
+                    log_warn("%s is complete but damaged (%s): redoing its last layers",
+                             s->cfg.output, e);
+                    out_state = 2;
+                }
                 probe_free(&pi);
+            }
+            if (out_state == 2) {
+                const long a = checkpoint_layer(latest), b = checkpoint_layer(prev);
+                ck_newest = a > b ? a : b;
             }
         }
         comm_bcast_bytes(&out_state, sizeof out_state);
+        comm_bcast_bytes(&ck_newest, sizeof ck_newest);
         if (out_state == 3) {
             log_info("restart auto: %s is already complete (%ld layers); nothing to do",
                      s->cfg.output, s->cfg.layers);
             return CKPT_DONE;
         }
         /* newest sound state first: a complete run file's last frame is newer than any of its
-         * checkpoints (none is written at the last layer); otherwise the checkpoints, then the
-         * run file's last frame */
-        if (out_state == 2)
+         * checkpoints (none is written at the last layer), and so are its intact frames down to
+         * the newest checkpoint's layer; otherwise the checkpoints, then the run file's newest
+         * intact frame */
+        if (out_state == 2) {
+            floor[n_cand] = ck_newest;
             snprintf(cand[n_cand++], sizeof cand[0], "%s", s->cfg.output);
+        }
         snprintf(cand[n_cand++], sizeof cand[0], "%s", latest);
         snprintf(cand[n_cand++], sizeof cand[0], "%s", prev);
-        if (out_state == 1)
+        if (out_state >= 1) {
+            floor[n_cand] = -1;
             snprintf(cand[n_cand++], sizeof cand[0], "%s", s->cfg.output);
+        }
     } else {
         split_restart_spec(spec, cand[0], sizeof cand[0], &want);
         n_cand = 1;
@@ -376,7 +447,7 @@ int ckpt_restore(sim *s, const char *spec, int allow_physics, ckpt_source *src)
             struct stat sb;
             present = stat(cand[i], &sb) == 0;
             if (present)
-                dc = examine(cand[i], i == 0 ? want : -1, &s->cfg, allow_physics);
+                dc = examine(cand[i], i == 0 ? want : -1, floor[i], &s->cfg, allow_physics);
             else {
                 dc.verdict = -1;
                 snprintf(dc.msg, sizeof dc.msg, "cannot restart from %s: no such file", cand[i]);

@@ -114,6 +114,14 @@ int posterior_summary(sim *s)
 
     char err[1024] = "", what[256];
     int rc = 0;
+    /* the summary, the problem's data and the covariance, with room for metadata */
+    const double bytes = 8.0 * (double)(5 * d + prob->m) + (prob->exact_cov ? 8.0 * d * d : 0.0);
+    char where[CONFIG_STR + 64];
+    snprintf(where, sizeof where, "writing the posterior summary to %s", s->cfg.output);
+    if (s->out && sim_check_space(s, s->cfg.output, bytes + SIM_METADATA_BYTES, where)) {
+        free(v);
+        return 2;
+    }
     if (s->out) {
         const long dims[2] = {d, d};
         snprintf(what, sizeof what, "over N = %ld particles at layer %ld", s->p->n_global,

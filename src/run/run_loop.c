@@ -149,9 +149,12 @@ int run_epilog(sim *s, const run_opts *o, int code, run_stop why)
     const int stopped = why != RUN_NOT_STOPPED;
     if (code == 0 && !stopped)
         code = posterior_summary(s);
-    char err[1024];
+    char err[1024], what[CONFIG_STR + 64];
     const char *status = code != 0 ? "failed" : stopped ? "stopped" : "complete";
-    if (s->out && h5md_set_status(s->out, status, err, sizeof err) != 0 && code == 0) {
+    snprintf(what, sizeof what, "%s: status '%s' not written", cfg->output, status);
+    if (s->out && sim_check_space(s, cfg->output, SIM_METADATA_BYTES, what))
+        code = code ? code : 2;
+    else if (s->out && h5md_set_status(s->out, status, err, sizeof err) != 0 && code == 0) {
         log_error("%s", err);
         code = 2;
     }

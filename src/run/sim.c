@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rwpo/base/comm.h"
 #include "rwpo/base/log.h"
@@ -114,7 +115,47 @@ h5md_file *sim_create_file(const sim *s, const char *path, int flags, char *err,
     return f;
 }
 
-/* Continue run.output after layer s->layer, or start a new segment (collective). 0 or 1. */
+/* Bytes one recorded layer adds to the run file, with room for HDF5 metadata. */
+static double frame_bytes(const sim *s)
+{
+    return 2.0 * (double)s->cfg.n * (double)s->cfg.dim * 8.0 + SIM_METADATA_BYTES;
+}
+
+int sim_check_space(const sim *s, const char *path, double bytes, const char *what)
+{
+    char err[1024] = "", msg[2400];
+    const int rc = s->rank == 0 ? runfiles_check_space(path, bytes, err, sizeof err) : 0;
+    snprintf(msg, sizeof msg, "%s: %s", what, err);
+    return comm_agree_failure(rc != 0, msg);
+}
+
+/* Close s->out on the ranks that have it and, when this run created the file (`created`),
+ * remove it (rank 0): a file that could not be completed is never left behind. Returns 2. */
+static int drop_output(sim *s, const char *path, int created)
+{
+    h5md_close(s->out);
+    s->out = NULL;
+    if (created && s->rank == 0 && unlink(path) == 0)
+        log_warn("removed the incomplete %s", path);
+    return 2;
+}
+
+/* Create a new file of the run (a fresh run file or a segment) after the space check: 0, or 2
+ * (every rank) with the partial file removed. */
+static int create_output(sim *s, const char *path)
+{
+    char err[2048] = "", msg[4400];
+    snprintf(msg, sizeof msg, "[run] output = %s: cannot create it", path);
+    if (sim_check_space(s, path, frame_bytes(s), msg))
+        return 2;
+    s->out = sim_create_file(s, path, H5MD_CHECKSUM, err, sizeof err);
+    snprintf(msg, sizeof msg, "[run] output = %s: %s", path, err);
+    if (comm_agree_failure(s->out == NULL, msg) || write_warning(s, path))
+        return drop_output(s, path, 1);
+    return 0;
+}
+
+/* Continue run.output after layer s->layer, or start a new segment (collective). 0 or 2. */
 static int open_restarted(sim *s, const sim_resume *from)
 {
     char err[4096] = "", msg[5200];
@@ -137,11 +178,20 @@ static int open_restarted(sim *s, const sim_resume *from)
         }
     }
     comm_bcast_bytes(&keep, sizeof keep);
+    /* truncating rewrites metadata: a full disk is caught before the file is touched */
+    snprintf(msg, sizeof msg, "restart: cannot continue %s", c->output);
+    if (exists && keep < 0 && sim_check_space(s, c->output, SIM_METADATA_BYTES, msg))
+        return 2;
     if (exists) {
-        if (keep < 0)
+        /* truncated by rank 0 alone, then reopened by every rank (h5md_truncate) */
+        const int cut = keep < 0 && s->rank == 0
+                            ? h5md_truncate(c->output, c->n, (int)c->dim, s->layer,
+                                            from->min_frames, err, sizeof err)
+                            : 0;
+        if (keep < 0 && !comm_agree_max(cut != 0))
             s->out = h5md_open_append(c->output, comm_world(), c->n, (int)c->dim, s->layer,
                                       from->min_frames, err, sizeof err);
-        else
+        else if (keep >= 0)
             snprintf(err, sizeof err, "it is complete up to layer %lld and is kept intact", keep);
         if (keep >= 0 || comm_agree_max(s->out == NULL)) {
             h5md_close(s->out);
@@ -154,7 +204,7 @@ static int open_restarted(sim *s, const sim_resume *from)
             comm_bcast_bytes(path, sizeof path);
             if (k < 0) {
                 log_error("no free segment name next to %s", c->output);
-                return 1;
+                return 2;
             }
             log_warn("%s cannot be continued (%s); continuing in the new segment %s",
                      c->output, err, path);
@@ -163,12 +213,9 @@ static int open_restarted(sim *s, const sim_resume *from)
             h5md_set_writer(s->out, s->rank == 0);
         }
     }
-    if (!s->out) {
-        s->out = sim_create_file(s, path, 0, err, sizeof err);
-        snprintf(msg, sizeof msg, "[run] output = %s: %s", path, err);
-        if (comm_agree_failure(s->out == NULL, msg) || write_warning(s, path))
-            return 1;
-    }
+    const int created = !s->out;
+    if (created && create_output(s, path) != 0)
+        return 2;
     /* provenance: which segment, what it continues, the restart history */
     char when[64], line[CONFIG_STR * 2 + 160];
     time_t now = time(NULL);
@@ -183,12 +230,15 @@ static int open_restarted(sim *s, const sim_resume *from)
         {.name = "continues", .type = 's', .s = segment ? c->output : ""},
     };
     int n_attrs = segment ? 5 : 4;
+    snprintf(msg, sizeof msg, "restart: writing the provenance to %s", path);
+    if (sim_check_space(s, path, SIM_METADATA_BYTES, msg))
+        return drop_output(s, path, created);
     int rc = h5md_write_attrs(s->out, "/parameters", attrs, n_attrs, err, sizeof err);
     if (rc == 0)
         rc = h5md_set_status(s->out, "running", err, sizeof err);
     snprintf(msg, sizeof msg, "%s: %s", path, err);
     if (comm_agree_failure(rc != 0, msg))
-        return 1;
+        return drop_output(s, path, created);
     s->segment = segment;
     /* a new file starts with the restart state as its first frame; a continued file gets the
      * restart layer's frame if it is a recorded layer whose write did not happen */
@@ -201,12 +251,7 @@ static int open_restarted(sim *s, const sim_resume *from)
 
 int sim_open_output(sim *s, const sim_resume *from)
 {
-    if (from)
-        return open_restarted(s, from);
-    char err[2048] = "", msg[4400];
-    s->out = sim_create_file(s, s->cfg.output, 0, err, sizeof err);
-    snprintf(msg, sizeof msg, "[run] output = %s: %s", s->cfg.output, err);
-    return comm_agree_failure(s->out == NULL, msg) || write_warning(s, s->cfg.output);
+    return from ? open_restarted(s, from) : create_output(s, s->cfg.output);
 }
 
 void sim_destroy(sim *s)
@@ -251,12 +296,6 @@ int sim_layer(sim *s)
     return 0;
 }
 
-/* Bytes one recorded layer adds to the run file, with room for HDF5 metadata. */
-static double frame_bytes(const sim *s)
-{
-    return 2.0 * (double)s->cfg.n * (double)s->cfg.dim * 8.0 + 256.0 * 1024.0;
-}
-
 void sim_observe(sim *s)
 {
     double own[SAMPLER_MAX_VALUES] = {0};
@@ -276,15 +315,13 @@ int sim_record(sim *s)
     timer_start(TIMER_output);
     char err[1024] = "";
     char msg[2300];
-    int rc = s->rank == 0 ? runfiles_check_space(s->cfg.output, frame_bytes(s), err, sizeof err)
-                          : 0;
-    snprintf(msg, sizeof msg, "layer %ld: writing %s: %s", s->layer, s->cfg.output, err);
-    if (comm_agree_failure(rc != 0, msg)) {
+    snprintf(msg, sizeof msg, "layer %ld: writing %s", s->layer, s->cfg.output);
+    if (sim_check_space(s, s->cfg.output, frame_bytes(s), msg)) {
         timer_stop(TIMER_output);
         return 2;
     }
     /* agree after each collective write, so that no rank goes on into the next one alone */
-    rc = h5md_write_positions(s->out, s->layer, s->time, s->p->offset, s->p->n_local,
+    int rc = h5md_write_positions(s->out, s->layer, s->time, s->p->offset, s->p->n_local,
                               s->p->x, err, sizeof err);
     snprintf(msg, sizeof msg, "layer %ld: writing %s: %s", s->layer, s->cfg.output, err);
     if (comm_agree_failure(rc != 0, msg)) {

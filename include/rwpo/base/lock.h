@@ -22,10 +22,13 @@ enum {
     LOCK_STALE = 1,   /**< ours, after taking over a stale lock (warning in msg) */
     LOCK_HELD = -1,   /**< another writer owns the output (message in msg): bad usage, exit 1 */
     LOCK_FAILED = -2, /**< the lock file could not be created (I/O; message in msg) */
+    LOCK_REFUSED = -3, /**< the output exists and is not a regular file (a FIFO, a device, a
+                            directory): bad configuration, exit 1; nothing was opened */
 };
 
 /**
- * Take the lock of the output `output`. @param msg receives the warning (LOCK_STALE) or the
+ * Take the lock of the output `output` (refused first, without opening anything, when the output
+ * exists and is not a regular file). @param msg receives the warning (LOCK_STALE) or the
  * one-line reason (LOCK_HELD, LOCK_FAILED). @return one of the LOCK_* values.
  */
 int lock_acquire(const char *output, char *msg, size_t msglen);

@@ -64,4 +64,12 @@ int runfiles_is_checkpoint(const char *name);
  */
 int runfiles_check_space(const char *path, double need, char *err, size_t errlen);
 
+/**
+ * Whether `path` may be opened where a file is expected: it is a regular file (symbolic links
+ * followed), or it does not exist and may_be_missing is set. A FIFO (opening it blocks), a
+ * device, a socket or a directory is refused before anything opens it. Serial, no open.
+ * @return 0, or -1 with "PATH: not a regular file (a FIFO)" or "PATH: no such file" in err
+ */
+int runfiles_check_regular(const char *path, int may_be_missing, char *err, size_t errlen);
+
 #endif /* RWPO_RUNFILES_H */

@@ -79,7 +79,12 @@ int h5md_close(h5md_file *f);
 
 /* ---- checkpoints and restart ------------------------------------------------------------- */
 
-/** Flag of h5md_create_ex: Fletcher32 checksum filter on the position data. */
+/**
+ * Flag of h5md_create_ex: HDF5's Fletcher32 checksum filter on every extendible dataset
+ * (positions, steps, times, each observable's value, step and time), as rwpo writes run files,
+ * segments and checkpoints; a damaged chunk then fails its read (probe_verify names it). A file
+ * reopened with h5md_open_append keeps what it has (files of earlier versions have none).
+ */
 #define H5MD_CHECKSUM 1
 
 /** h5md_create with flags (H5MD_CHECKSUM). Collective. */
@@ -100,6 +105,18 @@ int h5md_write_attrs(h5md_file *f, const char *group, const rwpo_param *params, 
 h5md_file *h5md_open_append(const char *path, MPI_Comm comm, long n_global, int dim,
                             int64_t keep_step, long min_frames, char *err, size_t errlen);
 
+/**
+ * The serial half of continuing a run file: truncate it, with HDF5's default driver, to the
+ * leading frames with step <= keep_step (positions and every observable; the same checks and
+ * messages as h5md_open_append), so that h5md_open_append then has nothing to shrink. Shrinking
+ * a checksummed dataset rewrites its partly kept chunks, which parallel HDF5 1.10 does on every
+ * rank at once (some read a chunk back mid-rewrite and fail its checksum): one rank does it here.
+ * SERIAL: call it on one rank while no rank has the file open, then agree on the outcome.
+ * @return 0, or -1 with the reason in err
+ */
+int h5md_truncate(const char *path, long n_global, int dim, int64_t keep_step, long min_frames,
+                  char *err, size_t errlen);
+
 /** Number of recorded position frames in the open file. */
 long h5md_frames(const h5md_file *f);
 /** Layer (step) of the last recorded position frame, -1 when there is none. */
@@ -113,5 +130,23 @@ long long h5md_last_step(const h5md_file *f);
  */
 int h5md_write_dataset(h5md_file *f, const char *name, int rank, const long *dims,
                        const double *data, const char *description, char *err, size_t errlen);
+
+/**
+ * Number of HDF5 identifiers of files, groups, datasets, datatypes and attributes open in this
+ * process (H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL)): 0 once every io function has cleaned up.
+ * Local (not collective); for the RWPO_CHECK_HDF5_IDS check at the end of the program, since an
+ * identifier of a parallel file left open is closed by HDF5 after MPI_Finalize and crashes.
+ */
+long h5md_open_ids(void);
+
+/**
+ * Close the HDF5 library (H5close) with its error printing off, while MPI is still running: call
+ * it once at the end of the program, before MPI_Finalize (local, every rank). After a read error
+ * on damaged metadata HDF5 may be unable to release a file internally (no identifier is left,
+ * but its library shutdown would loop and print "infinite loop closing library", and a parallel
+ * file closed after MPI_Finalize crashes); here that ends quietly. HDF5 reopens itself if
+ * it is used again.
+ */
+void h5md_library_close(void);
 
 #endif /* RWPO_H5MD_H */

@@ -108,4 +108,44 @@ void probe_posterior_table(FILE *out, long d, const double *mean, const double *
  */
 void probe_print_segments(const char *path, FILE *out);
 
+/* ---- verification (src/io/verify.c) --------------------------------------------------------- */
+
+/** What probe_verify found in a file (filled as far as it got, also on failure). */
+typedef struct {
+    long frames;            /**< position frames in the file */
+    long long first_step;   /**< layer of the first frame, -1 when unknown */
+    long long last_step;    /**< layer of the last frame, -1 when unknown */
+    int checksum;           /**< 1: the frames carry HDF5's Fletcher32 checksum; 0: a file
+                                 written before rwpo had them (read back, not verifiable) */
+    long bad_frames;        /**< damaged frames found (0 when intact) */
+    long bad_frame;         /**< the first damaged frame, -1 when none */
+} probe_verify_result;
+
+/**
+ * Receives each block of position rows [offset, offset + n) (n * dim doubles, row-major) of
+ * frame `frame` as probe_verify reads them, in order; the data are valid during the call only.
+ */
+typedef void (*probe_rows_fn)(long frame, long offset, long n, int dim, const double *x,
+                              void *user);
+
+/**
+ * Verify frames of a run or checkpoint file by reading them back: the positions (every row,
+ * checked by HDF5's Fletcher32 checksum when the file has one, and finite), the frame's step and
+ * time, and the frame's row of every observable (present, readable, of the same step). With
+ * frame >= 0 only that frame is checked, with -1 every frame. Serial, read-only; the file is
+ * closed before returning; memory is one chunk of positions.
+ * @param rows optional (NULL): handed every block of positions read (e.g. to hash them)
+ * @param r    receives the counts and the checksum flag (caller-owned)
+ * @return 0 intact; -1 damaged or unreadable, with a one-line "where" in err naming the first
+ *         damaged frame, its layer (when readable) and the dataset
+ */
+int probe_verify(const char *path, long frame, probe_rows_fn rows, void *user,
+                 probe_verify_result *r, char *err, size_t errlen);
+
+/**
+ * Whether path is an existing regular file with the HDF5 signature (1) or not (0). Serial; a
+ * FIFO or device is answered without being opened.
+ */
+int probe_is_hdf5(const char *path);
+
 #endif /* RWPO_PROBE_H */

@@ -18,7 +18,9 @@
  * previous one; a fresh start when there is none). A damaged checkpoint (truncated, bad checksum,
  * unreadable) falls back to the previous one with a warning; a checkpoint of another program or
  * format version, or of another N or d, is refused; one whose physics keys differ is refused,
- * naming them, unless the override is given.
+ * naming them, unless the override is given. A run file's frame is read back (probe_verify:
+ * Fletcher32 checksums, finite values, its observables) before it is used: a damaged frame is
+ * refused, or, for auto, gives way to the newest intact frame or checkpoint (with a warning).
  */
 #ifndef RWPO_CKPT_H
 #define RWPO_CKPT_H
@@ -64,6 +66,13 @@ int ckpt_restore(sim *s, const char *spec, int allow_physics, ckpt_source *src);
  * the reason (every rank returns the same; the previous checkpoints are untouched).
  */
 int ckpt_write(sim *s);
+
+/**
+ * The content hash of rows [offset, offset + n) of a particle array (n * dim doubles, row-major):
+ * the sum over rows of FNV-1a(global row id, row bytes), modulo 2^64. The sum over all rows,
+ * taken in any blocks on any ranks, is the checkpoint's content_hash. Local (no communication).
+ */
+unsigned long long ckpt_rows_hash(long offset, long n, long dim, const double *x);
 
 /** Seconds the last ckpt_write took (for the wall-time budget). */
 double ckpt_last_seconds(void);

@@ -75,9 +75,23 @@ typedef struct {
  * run.output truncated to layer s->layer (it must hold at least from->min_frames frames), or,
  * when it cannot be continued, start the next free segment file STEM.segK.h5 (runfiles.h); the
  * provenance (restart layer, source, segment) goes to /parameters and the status to "running".
- * @return 0, or 1 (every rank) after printing the reason.
+ * Every step that writes is preceded by sim_check_space; a file this call created and could not
+ * complete (a new segment, a fresh run file) is removed, never left unreadable.
+ * @return 0, or 2 (every rank: an I/O failure) after printing the reason.
  */
 int sim_open_output(sim *s, const sim_resume *from);
+
+/** Bytes of HDF5 metadata reserved for any write to a run file (attributes, flushes). */
+#define SIM_METADATA_BYTES (256.0 * 1024.0)
+
+/**
+ * Whether `bytes` more fit in the file `path` (collective): rank 0 checks the free space and the
+ * file-size limit (runfiles_check_space) and every rank gets its verdict, before a write that
+ * could otherwise fail on some ranks only (which parallel HDF5 cannot recover from: ranks hang).
+ * @param what names the write in the message, e.g. "layer 40: writing out.h5"
+ * @return 0, or 1 on every rank after rank 0 printed "<what>: disk full: ..."
+ */
+int sim_check_space(const sim *s, const char *path, double bytes, const char *what);
 
 /**
  * Create an rwpo file for this run at `path` (collective): parameters, resolved INI, the writer
