@@ -415,8 +415,8 @@ int h5md_write_positions(h5md_file *f, int64_t step, double time, long offset, l
 }
 
 /** Create /observables/<name>/{value, step, time} for every observable (first call). */
-static int observables_create(h5md_file *f, const rwpo_observable *obs, int n_obs, char *err,
-                              size_t errlen)
+static int create_observable_datasets(h5md_file *f, const rwpo_observable *obs, int n_obs,
+                                      char *err, size_t errlen)
 {
     char obj[512];
     hid_t root = -1, g = -1;
@@ -501,7 +501,7 @@ static int write_observables_impl(h5md_file *f, int64_t step, double time,
         }
     }
     if (!f->obs_created) {
-        if (observables_create(f, obs, n_obs, err, errlen) < 0)
+        if (create_observable_datasets(f, obs, n_obs, err, errlen) < 0)
             return -1;
     } else {
         if (n_obs != f->n_obs) {
