@@ -33,6 +33,7 @@
 #include "rwpo/run/sim.h"
 
 #include "mpi_check.h"
+#include "sampler_check.h"
 
 static char g_dir[512];
 
@@ -53,14 +54,6 @@ static void parse(rwpo_config *c, const char *fmt, ...)
         snprintf(text, sizeof text, "[run]\noutput = %s/unused.h5\n%s", g_dir, body + 6);
     int rc = config_parse_text("test", text, c, err, sizeof err);
     ck_assert_msg(all_ok(rc == 0), "test configuration: %s", err);
-}
-
-/* The bandwidth after the last layer. */
-static double own_value(const sim *s)
-{
-    double v[SAMPLER_MAX_VALUES] = {0};
-    s->method->values(s->method_state, v);
-    return v[0];
 }
 
 /* Run c for its layers without output; the final cloud on every rank (and the initial one into
@@ -126,7 +119,8 @@ static double naive_layer(long N, long d, const double *mu, double s2, double be
                 r2 += (x[j * d + k] - x[i * d + k]) * (x[j * d + k] - x[i * d + k]);
             const double kij = exp(-r2 / bw);
             for (long k = 0; k < d; k++) /* k s_j + grad_{x_j} k(x_j, x_i) */
-                phi[i * d + k] += kij * sc[j * d + k] - 2.0 * (x[j * d + k] - x[i * d + k]) / bw * kij;
+                phi[i * d + k] +=
+                    kij * sc[j * d + k] - 2.0 * (x[j * d + k] - x[i * d + k]) / bw * kij;
         }
     for (long i = 0; i < N * d; i++)
         x[i] += h / beta * phi[i] / (double)N;
@@ -312,45 +306,6 @@ END_TEST
 
 /* ---------------------------------------------------------------- restarts */
 
-static void reference_run(const rwpo_config *c, double **x_out, double *v_out)
-{
-    int code = -1;
-    sim *s = sim_create(c, &code);
-    ck_assert_int_eq(all_ok(s != NULL), 1);
-    int ok = sim_open_output(s, NULL) == 0 && sim_record(s) == 0;
-    while (ok && s->layer < c->layers) {
-        ok = sim_layer(s) == 0 && (!sim_is_recorded(s, s->layer) || sim_record(s) == 0);
-        if (ok && s->layer == 4)
-            ok = ckpt_write(s) == 0;
-    }
-    ck_assert_int_eq(all_ok(ok), 1);
-    size_t bytes = (size_t)(s->p->n_local * s->p->dim) * sizeof(double);
-    *x_out = malloc(bytes + 1);
-    memcpy(*x_out, s->p->x, bytes);
-    *v_out = own_value(s);
-    sim_destroy(s);
-}
-
-static int restart_same(const rwpo_config *base, const char *output, const char *spec,
-                        const double *x, double v)
-{
-    rwpo_config c = *base;
-    snprintf(c.output, sizeof c.output, "%s/%s", g_dir, output);
-    int code = -1;
-    sim *s = sim_create(&c, &code);
-    ck_assert_int_eq(all_ok(s != NULL), 1);
-    ckpt_source src = {0};
-    ck_assert_int_eq(all_ok(ckpt_restore(s, spec, 0, &src) == CKPT_OK && s->layer == 4), 1);
-    const sim_resume from = {src.path, spec, src.min_frames};
-    int ok = sim_open_output(s, &from) == 0;
-    while (ok && s->layer < c.layers)
-        ok = sim_layer(s) == 0 && (!sim_is_recorded(s, s->layer) || sim_record(s) == 0);
-    size_t bytes = (size_t)(s->p->n_local * s->p->dim) * sizeof(double);
-    ok = ok && memcmp(s->p->x, x, bytes) == 0 && own_value(s) == v;
-    sim_destroy(s);
-    return all_ok(ok);
-}
-
 START_TEST(test_restart)
 {
     rwpo_config c;
@@ -363,11 +318,11 @@ START_TEST(test_restart)
     reference_run(&c, &x, &v);
     char ckpt[CONFIG_STR + 16], spec[CONFIG_STR + 16];
     runfiles_checkpoints(c.output, ckpt, NULL, NULL, sizeof ckpt);
-    ck_assert_msg(restart_same(&c, "rs_svgd_ckpt.h5", ckpt, x, v),
+    ck_assert_msg(restart_same(g_dir, &c, "rs_svgd_ckpt.h5", ckpt, x, v),
                   "svgd: restart from the checkpoint differs");
     snprintf(spec, sizeof spec, "%s:4", c.output);
-    ck_assert_msg(restart_same(&c, "rs_svgd_file.h5", spec, x, v), "svgd: restart from %s differs",
-                  spec);
+    ck_assert_msg(restart_same(g_dir, &c, "rs_svgd_file.h5", spec, x, v),
+                  "svgd: restart from %s differs", spec);
     free(x);
 }
 END_TEST
