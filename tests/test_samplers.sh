@@ -86,7 +86,7 @@ done
     || bad "info lacks pmala's acceptance"
 
 # --- keys ---------------------------------------------------------------------------------------
-"$RWPO" --keys | grep -q "| sampler.method | rwpo_l1 | rwpo_l1 \\\\| ula \\\\| myula \\\\| pmala \\\\| gibbs_lasso |" \
+"$RWPO" --keys | grep -q "| sampler.method | rwpo_l1 | rwpo_l1 \\\\| ula \\\\| myula \\\\| pmala \\\\| gibbs_lasso \\\\| svgd |" \
     && ok "--keys lists the methods" || bad "--keys lacks the methods"
 "$RWPO" --keys | grep -q "| sampler.gamma | h | > 0 |" && ok "--keys lists sampler.gamma" \
     || bad "--keys lacks sampler.gamma"
