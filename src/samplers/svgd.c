@@ -112,10 +112,33 @@ static void phase_gradient(svgd *m, double gamma)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Reorder a[0 .. n) so that a[k] is its k-th smallest value, a[i] <= a[k] for i < k and
+ * a[i] >= a[k] for i > k (Hoare's selection, O(n) on average); returns a[k]. */
+static double select_kth(double *a, long n, long k)
 {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    long lo = 0, hi = n - 1;
+    while (lo < hi) {
+        const double pivot = a[lo + (hi - lo) / 2];
+        long i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i <= j) {
+                const double t = a[i];
+                a[i++] = a[j];
+                a[j--] = t;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return a[k];
 }
 
 /* bw = med^2 / log N over all pairs of the subsample (see svgd.h). Collective. */
@@ -144,10 +167,16 @@ static void phase_bandwidth(svgd *m)
         }
     double med = 0.0;
     if (n_pairs > 0) {
-        qsort(m->dist2, (size_t)n_pairs, sizeof(double), cmp_double);
         const long mid = n_pairs / 2;
-        med = n_pairs % 2 ? sqrt(m->dist2[mid])
-                          : 0.5 * (sqrt(m->dist2[mid - 1]) + sqrt(m->dist2[mid]));
+        const double upper = sqrt(select_kth(m->dist2, n_pairs, mid));
+        if (n_pairs % 2) {
+            med = upper;
+        } else { /* the (mid-1)-th smallest: the largest below position mid */
+            double lower = m->dist2[0];
+            for (long i = 1; i < mid; i++)
+                lower = fmax(lower, m->dist2[i]);
+            med = 0.5 * (sqrt(lower) + upper);
+        }
     }
     m->bw = N > 1 && med > 0 ? med * med / log((double)N) : 1.0;
 }
