@@ -43,6 +43,7 @@
 #include "rwpo/run/sim.h"
 
 #include "mpi_check.h"
+#include "sampler_check.h"
 
 static char g_dir[512];
 
@@ -58,14 +59,6 @@ static void parse(rwpo_config *c, const char *fmt, ...)
     va_end(ap);
     int rc = config_parse_text("test", text, c, err, sizeof err);
     ck_assert_msg(all_ok(rc == 0), "test configuration: %s", err);
-}
-
-/* The method's first own value (pmala: acceptance) after the last layer. */
-static double own_value(const sim *s)
-{
-    double v[SAMPLER_MAX_VALUES] = {0};
-    s->method->values(s->method_state, v);
-    return v[0];
 }
 
 /* Run c for c->layers layers without output; the final cloud on every rank. With acc, the mean
@@ -529,50 +522,6 @@ END_TEST
 
 /* ---------------------------------------------------------------- restarts */
 
-/* The run of c with its output (frames every 2 layers), a checkpoint at layer 4; this rank's
- * final rows into *x_out and the final own value into *v_out. */
-static void reference_run(const rwpo_config *c, double **x_out, double *v_out)
-{
-    int code = -1;
-    sim *s = sim_create(c, &code);
-    ck_assert_int_eq(all_ok(s != NULL), 1);
-    int ok = sim_open_output(s, NULL) == 0 && sim_record(s) == 0;
-    while (ok && s->layer < c->layers) {
-        ok = sim_layer(s) == 0 && (!sim_is_recorded(s, s->layer) || sim_record(s) == 0);
-        if (ok && s->layer == 4)
-            ok = ckpt_write(s) == 0;
-    }
-    ck_assert_int_eq(all_ok(ok), 1);
-    size_t bytes = (size_t)(s->p->n_local * s->p->dim) * sizeof(double);
-    *x_out = malloc(bytes + 1);
-    memcpy(*x_out, s->p->x, bytes);
-    *v_out = s->method->n_obs ? own_value(s) : 0.0;
-    sim_destroy(s);
-}
-
-/* Restart c (writing `output`) from spec and run it to its end: the same rows and own value. */
-static int restart_same(const rwpo_config *base, const char *output, const char *spec,
-                        const double *x, double v)
-{
-    rwpo_config c = *base;
-    snprintf(c.output, sizeof c.output, "%s/%s", g_dir, output);
-    int code = -1;
-    sim *s = sim_create(&c, &code);
-    ck_assert_int_eq(all_ok(s != NULL), 1);
-    ckpt_source src = {0};
-    ck_assert_int_eq(all_ok(ckpt_restore(s, spec, 0, &src) == CKPT_OK && s->layer == 4), 1);
-    const sim_resume from = {src.path, spec, src.min_frames};
-    int ok = sim_open_output(s, &from) == 0;
-    while (ok && s->layer < c.layers)
-        ok = sim_layer(s) == 0 && (!sim_is_recorded(s, s->layer) || sim_record(s) == 0);
-    size_t bytes = (size_t)(s->p->n_local * s->p->dim) * sizeof(double);
-    ok = ok && memcmp(s->p->x, x, bytes) == 0;
-    if (s->method->n_obs)
-        ok = ok && own_value(s) == v;
-    sim_destroy(s);
-    return all_ok(ok);
-}
-
 START_TEST(test_restart)
 {
     const config_method method = (config_method)(METHOD_ULA + _i);
@@ -587,11 +536,11 @@ START_TEST(test_restart)
     char ckpt[CONFIG_STR + 16], spec[CONFIG_STR + 16], out[64];
     runfiles_checkpoints(c.output, ckpt, NULL, NULL, sizeof ckpt);
     snprintf(out, sizeof out, "rs_%s_ckpt.h5", method_names[method]);
-    ck_assert_msg(restart_same(&c, out, ckpt, x, v), "%s: restart from the checkpoint differs",
-                  method_names[method]);
+    ck_assert_msg(restart_same(g_dir, &c, out, ckpt, x, v),
+                  "%s: restart from the checkpoint differs", method_names[method]);
     snprintf(spec, sizeof spec, "%s:4", c.output);
     snprintf(out, sizeof out, "rs_%s_file.h5", method_names[method]);
-    ck_assert_msg(restart_same(&c, out, spec, x, v), "%s: restart from %s differs",
+    ck_assert_msg(restart_same(g_dir, &c, out, spec, x, v), "%s: restart from %s differs",
                   method_names[method], spec);
     free(x);
 }

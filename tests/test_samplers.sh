@@ -86,7 +86,7 @@ done
     || bad "info lacks pmala's acceptance"
 
 # --- keys ---------------------------------------------------------------------------------------
-"$RWPO" --keys | grep -q "| sampler.method | rwpo_l1 | rwpo_l1 \\\\| ula \\\\| myula \\\\| pmala \\\\| gibbs_lasso |" \
+"$RWPO" --keys | grep -q "| sampler.method | rwpo_l1 | rwpo_l1 \\\\| ula \\\\| myula \\\\| pmala \\\\| gibbs_lasso \\\\| svgd |" \
     && ok "--keys lists the methods" || bad "--keys lacks the methods"
 "$RWPO" --keys | grep -q "| sampler.gamma | h | > 0 |" && ok "--keys lists sampler.gamma" \
     || bad "--keys lacks sampler.gamma"
@@ -105,11 +105,11 @@ expect_error() {
     [ $rc -eq 1 ] && echo "$out" | grep -qF -- "$text" && ok "refused: $text" \
         || bad "want exit 1 and '$text', got $rc: $out"
 }
-expect_error "[sampler] gamma is not a key of sampler.method 'ula' (it belongs to myula)" \
+expect_error "[sampler] gamma is not a key of sampler.method 'ula' (it belongs to myula, svgd)" \
     k.ini --set sampler.method=ula --set sampler.gamma=0.1
 expect_error "[sampler] gamma = 0: out of range (allowed: > 0)" k.ini --set sampler.gamma=0
 expect_error "[sampler] gamma = '-h': not a number" k.ini --set sampler.gamma=-h
-expect_error "not allowed (allowed: rwpo_l1 | ula | myula | pmala | gibbs_lasso)" k.ini --set sampler.method=mala
+expect_error "not allowed (allowed: rwpo_l1 | ula | myula | pmala | gibbs_lasso | svgd)" k.ini --set sampler.method=mala
 mc_ini w.ini myula "type = gaussian"
 run 1 run w.ini --set run.output=w.h5 --set sampler.gamma=0.01 --set run.layers=1 > w.log 2>&1
 grep -q "sampler.gamma = 0.01 is below h/2" w.log && ok "myula warns when h > 2 gamma" \

@@ -13,7 +13,7 @@
 
 static const char *const ch_init[] = {"gaussian", "file", NULL};
 static const char *const ch_method[] = {"rwpo_l1", "ula", "myula", "pmala", "gibbs_lasso",
-                                           NULL};
+                                           "svgd", NULL};
 static const char *const ch_normaliser[] = {"exact", "moreau", NULL};
 static const char *const ch_weights[] = {"coordinatewise", "joint", NULL};
 static const char *const ch_ring[] = {"overlap", "blocking", NULL};
@@ -67,8 +67,8 @@ const key_spec config_keys[] = {
      "init = file: path.h5:/dataset holding [N][d] floats"},
     {"sampler", "method", K_ENUM, OFF(method), 0, "rwpo_l1", R_NONE, 0, 0, ch_method, 0,
      "sampler: rwpo_l1 (the RWPO layer with the L1 prior), the MCMC references ula, myula, pmala "
-     "(independent chains, one iteration per layer), or gibbs_lasso (exact Gibbs sampler of the "
-     "linear problem, one sweep per layer); see Samplers"},
+     "(independent chains, one iteration per layer), gibbs_lasso (exact Gibbs sampler of the "
+     "linear problem, one sweep per layer) or svgd (Stein variational gradient descent); see Samplers"},
     {"sampler", "beta", K_DOUBLE, OFF(beta), 0, NULL, R_GT, 0, HUGE_VAL, NULL, 0,
      "INVERSE temperature beta"},
     {"sampler", "lambda", K_DOUBLE, OFF(lambda), 0, NULL, R_GE, 0, HUGE_VAL, NULL, 0,
@@ -77,8 +77,8 @@ const key_spec config_keys[] = {
      "step size h of layer 1 onwards (see schedule); gibbs_lasso: unused (time = h x sweeps)"},
     {"sampler", "T", K_TIME, OFF(T), 0, "h", R_GE, CONFIG_MIN_STEP, HUGE_VAL, NULL, 0,
      "proximal time T; 'h' (default) follows the step size (unused by gibbs_lasso)"},
-    {"sampler", "gamma", K_TIME, OFF(gamma), 0, "h", R_GT, 0, HUGE_VAL, NULL, MB(METHOD_MYULA),
-     "myula: Moreau-Yosida parameter gamma of the L1 term; 'h' (default) follows the step size"},
+    {"sampler", "gamma", K_TIME, OFF(gamma), 0, "h", R_GT, 0, HUGE_VAL, NULL, MB(METHOD_MYULA) | MB(METHOD_SVGD),
+     "myula, svgd: Moreau-Yosida parameter gamma of the L1 term; 'h' (default) follows the step size"},
     {"sampler", "schedule", K_STRING, OFF(schedule), SZ(schedule), "", R_NONE, 0, 0, NULL, 0,
      "step-size changes 'layer:h, layer:h' (layers from 1, increasing)"},
     {"sampler", "normaliser", K_ENUM, OFF(normaliser), 0, "exact", R_NONE, 0, 0, ch_normaliser,

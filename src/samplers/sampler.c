@@ -10,6 +10,7 @@
 #include "rwpo/samplers/myula.h"
 #include "rwpo/samplers/pmala.h"
 #include "rwpo/samplers/rwpo_l1.h"
+#include "rwpo/samplers/svgd.h"
 #include "rwpo/samplers/ula.h"
 
 /* Every operation of a method is required (an incomplete table is a programming error). */
@@ -34,6 +35,8 @@ const sampler_method *sampler_of(const rwpo_config *cfg)
         return complete(&pmala_method);
     case METHOD_GIBBS_LASSO:
         return complete(&gibbs_lasso_method);
+    case METHOD_SVGD:
+        return complete(&svgd_method);
     }
     return NULL;
 }

@@ -31,7 +31,8 @@ typedef enum {
     METHOD_ULA = 1,
     METHOD_MYULA = 2,
     METHOD_PMALA = 3,
-    METHOD_GIBBS_LASSO = 4
+    METHOD_GIBBS_LASSO = 4,
+    METHOD_SVGD = 5
 } config_method;
 /** sampler.method = gibbs_lasso: largest d (a d x d Cholesky per particle and sweep). */
 #define CONFIG_GIBBS_MAX_DIM 500
