@@ -242,7 +242,11 @@ expect_bad "--pool without --reference" "--pool (with --reference)" summarize a.
 expect_bad "summarize with a bad reference" "exact.h5:/nope: no such dataset" \
     summarize a.h5 --reference exact.h5:/nope
 expect_bad "unwritable CSV" "--csv nodir/x.csv: cannot write" compare a.h5 exact.h5:/draws --csv nodir/x.csv
-[ ! -e nodir ] && ok "nothing created by the failures" || bad "a failure created files"
+expect_bad "CSV onto the run file" "--csv a.h5 is an input of the comparison" \
+    compare a.h5 exact.h5:/draws --csv a.h5
+expect_bad "CSV onto the reference file" "--csv exact.h5 is an input" compare a.h5 exact.h5:/draws --csv exact.h5
+[ ! -e nodir ] && [ "$md5_before" = "$(md5sum a.h5 b.h5)" ] && ok "nothing created or changed by the failures" \
+    || bad "a failure created or changed files"
 
 # ---- time of one comparison (2000 x 4 against 2e5 x 4, serial)
 t0=$(date +%s.%N); "$RWPO" compare a.h5 exact.h5:/draws > /dev/null 2>&1; t1=$(date +%s.%N)

@@ -364,6 +364,24 @@ static void csv_num(FILE *f, double v)
         fprintf(f, "%.10g", v);
 }
 
+/* Whether path is the file of an input (a run file, or the file part of path.h5:/dataset). */
+static int is_input(const char *path, const char *spec)
+{
+    struct stat a, b;
+    char file[4096];
+    snprintf(file, sizeof file, "%s", spec);
+    if (stat(file, &b) != 0) { /* a dataset: cut at the last ":/" */
+        char *cut = NULL;
+        for (char *p = file; (p = strstr(p, ":/")) != NULL; p++)
+            cut = p;
+        if (cut)
+            *cut = '\0';
+        if (stat(file, &b) != 0)
+            return 0;
+    }
+    return stat(path, &a) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int write_csv(const char *path, const twosample_result *r, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "w");
@@ -424,6 +442,11 @@ int compare_write(const compare_request *req, FILE *out, char *err, size_t errle
     if (!(ref = compare_ref_load(req->reference, req->pool, err, errlen)) ||
         compare_sample(ref, &run, &res, err, errlen) != 0)
         goto out;
+    if (req->csv && (is_input(req->csv, req->run) || is_input(req->csv, req->reference))) {
+        log_format(err, errlen, "--csv %s is an input of the comparison (allowed: a new or a CSV "
+                   "file)", req->csv);
+        goto out;
+    }
     if (req->csv && write_csv(req->csv, &res, err, errlen) != 0)
         goto out;
     print_report(out, &res, &run, ref);

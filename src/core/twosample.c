@@ -68,39 +68,24 @@ long twosample_subsample_row(long n, long max_rows, long j)
     return (long)((long long)j * n / k); /* j < k <= max_rows: no overflow */
 }
 
-/* Sum over i < j of |u_i - u_j| for rows of u [n][d] (already standardised). */
-static double pair_sum_self(const double *u, long n, int d)
+/* Euclidean distance of two rows of d coordinates. */
+static inline double distance(const double *a, const double *b, int d)
 {
-    double s = 0.0;
-    for (long i = 0; i < n; i++) {
-        const double *ui = u + (size_t)i * (size_t)d;
-        double si = 0.0;
-        for (long j = i + 1; j < n; j++) {
-            const double *uj = u + (size_t)j * (size_t)d;
-            double q = 0.0;
-            for (int k = 0; k < d; k++)
-                q += (ui[k] - uj[k]) * (ui[k] - uj[k]);
-            si += sqrt(q);
-        }
-        s += si;
-    }
-    return s;
+    double q = 0.0;
+    for (int k = 0; k < d; k++)
+        q += (a[k] - b[k]) * (a[k] - b[k]);
+    return sqrt(q);
 }
 
-/* Sum over all (i, j) of |u_i - v_j|. */
-static double pair_sum_cross(const double *u, long n, const double *v, long m, int d)
+/* Sum of |u_i - v_j| over all (i, j); when v is u, over the pairs i < j only. */
+static double pair_sum(const double *u, long n, const double *v, long m, int d)
 {
     double s = 0.0;
     for (long i = 0; i < n; i++) {
         const double *ui = u + (size_t)i * (size_t)d;
         double si = 0.0;
-        for (long j = 0; j < m; j++) {
-            const double *vj = v + (size_t)j * (size_t)d;
-            double q = 0.0;
-            for (int k = 0; k < d; k++)
-                q += (ui[k] - vj[k]) * (ui[k] - vj[k]);
-            si += sqrt(q);
-        }
+        for (long j = v == u ? i + 1 : 0; j < m; j++)
+            si += distance(ui, v + (size_t)j * (size_t)d, d);
         s += si;
     }
     return s;
@@ -138,8 +123,8 @@ double twosample_energy(const double *x, long n, const double *y, long m, int d,
     double *v = standardised_rows(y, m, d, scale, m, &ky);
     double e = NAN;
     if (u && v)
-        e = energy_value(pair_sum_cross(u, n, v, m, d), n, 2.0 * pair_sum_self(u, n, d),
-                         2.0 * pair_sum_self(v, m, d), m);
+        e = energy_value(pair_sum(u, n, v, m, d), n, 2.0 * pair_sum(u, n, u, n, d),
+                         2.0 * pair_sum(v, m, v, m, d), m);
     free(u);
     free(v);
     return e;
@@ -432,11 +417,7 @@ static int ref_energy(twosample_ref *r, const double *y, const uint32_t *mask)
         const uint32_t mi = mask ? mask[twosample_subsample_row(r->m, TWOSAMPLE_ENERGY_MAX, i)]
                                  : 0;
         for (long j = i + 1; j < me; j++) {
-            const double *uj = r->ye + (size_t)j * (size_t)d;
-            double q = 0.0;
-            for (int k = 0; k < d; k++)
-                q += (ui[k] - uj[k]) * (ui[k] - uj[k]);
-            const double dist = sqrt(q);
+            const double dist = distance(ui, r->ye + (size_t)j * (size_t)d, d);
             total += dist;
             if (!mask)
                 continue;
@@ -667,9 +648,9 @@ int twosample_compare(const twosample_ref *r, const double *x, long n, twosample
     if (!(xe = standardised_rows(x, n, d, r->scale, TWOSAMPLE_ENERGY_MAX, &res->energy_n)))
         goto fail;
     res->energy_m = r->me;
-    res->stat[TS_ENERGY] = energy_value(pair_sum_cross(xe, res->energy_n, r->ye, r->me, d),
-                                        res->energy_n, 2.0 * pair_sum_self(xe, res->energy_n, d),
-                                        r->eyy, r->me);
+    const long ne = res->energy_n;
+    res->stat[TS_ENERGY] = energy_value(pair_sum(xe, ne, r->ye, r->me, d), ne,
+                                        2.0 * pair_sum(xe, ne, xe, ne, d), r->eyy, r->me);
     res->n_splits = r->n_splits;
     res->agrees = r->n_splits > 0;
     for (int t = 0; t < TS_N_STATS; t++) {
