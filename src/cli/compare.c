@@ -347,11 +347,14 @@ static void print_report(FILE *out, const twosample_result *r, const sample *run
     fprintf(out, "%6s %11s %11s %10s %10s %10s %9s %9s %8s %8s %9s\n", "coord", "mean_run",
             "mean_ref", "sd_run", "sd_ref", "mean_err", "sd_ratio", "W1", "P0_run", "P0_ref",
             "corr_err");
-    for (int k = 0; k < r->d; k++)
-        fprintf(out, "%6d %11.4g %11.4g %10.4g %10.4g %10.3g %9.4f %9.4f %8.4f %8.4f %9.4f\n",
+    for (int k = 0; k < r->d; k++) {
+        char corr[32] = "-";
+        if (!isnan(r->corr_error[k]))
+            snprintf(corr, sizeof corr, "%.4f", r->corr_error[k]);
+        fprintf(out, "%6d %11.4g %11.4g %10.4g %10.4g %10.3g %9.4f %9.4f %8.4f %8.4f %9s\n",
                 k + 1, r->mean_run[k], r->mean_ref[k], r->sd_run[k], r->sd_ref[k],
-                r->mean_error[k], r->sd_ratio[k], r->w1[k], r->spike_run[k], r->spike_ref[k],
-                r->corr_error[k]);
+                r->mean_error[k], r->sd_ratio[k], r->w1[k], r->spike_run[k], r->spike_ref[k], corr);
+    }
     fprintf(out, "(mean_err and W1 in reference sds; P0 = P(|x| < %g sd_ref); corr_err = max "
             "over the other coordinates of |corr_run - corr_ref|)\n", TWOSAMPLE_SPIKE);
 }
