@@ -507,8 +507,8 @@ int main(int argc, char **argv)
             else if (strcmp(c.command, "compare") == 0)
                 code = cmd_compare(&c);
             else
-                log_error("unknown command '%s' (allowed: run, check, info, sweep, summarize, compare; "
-                          "see rwpo --help)", c.command);
+                log_error("unknown command '%s' (allowed: run, check, info, sweep, summarize, "
+                          "compare; see rwpo --help)", c.command);
         }
     }
     comm_finalize();

@@ -384,7 +384,8 @@ static int read_block_serial(const spec_dataset *s, long frame, long rows, int c
             if (!isfinite(x[(size_t)i * (size_t)cols + k])) {
                 h5util_fail(err, errlen, s->path, s->dset, 0,
                             "non-finite value %g at row %ld, column %d%s",
-                            x[(size_t)i * (size_t)cols + k], i, k, frame < 0 ? "" : " of the frame");
+                            x[(size_t)i * (size_t)cols + k], i, k,
+                            frame < 0 ? "" : " of the frame");
                 goto out;
             }
     rc = 0;
