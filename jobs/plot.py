@@ -7,7 +7,9 @@
       every metric observable against the layer (log scale)
   plot.py heatmap SUMMARY.csv [--metric NAME] [-o heatmap.png]
       the final metric of each complete point over (sampler.beta, sampler.lambda), from the CSV
-      of `rwpo summarize`; missing or incomplete points are left blank
+      of `rwpo summarize`; missing or incomplete points are left blank. NAME is any column: an
+      observable, or with `rwpo summarize --reference REF` a comparison with the reference
+      (ref_mean_error, ref_w1_max, ref_w1_mean, ref_corr_error, ref_energy, ref_agrees)
 """
 import argparse
 import csv
@@ -120,7 +122,8 @@ def plot_heatmap(args):
         for j in range(len(betas)):
             if math.isfinite(z[i, j]):
                 ax.text(j, i, f"{z[i, j]:.3g}", ha="center", va="center", color="w", fontsize=8)
-    fig.colorbar(im, ax=ax, label=f"final {metric}")
+    label = f"{metric} against the reference" if metric.startswith("ref_") else f"final {metric}"
+    fig.colorbar(im, ax=ax, label=label)
     done = int(np.isfinite(z).sum())
     ax.set_title(f"{args.csv}: {done}/{z.size} points complete", fontsize=9)
     fig.tight_layout()
@@ -138,7 +141,8 @@ def main():
     r.add_argument("-o", "--output", default="run.png")
     h = sub.add_parser("heatmap", help="final metric over (beta, lambda) from a summary CSV")
     h.add_argument("csv")
-    h.add_argument("--metric", help="CSV column (default: the problem's first metric)")
+    h.add_argument("--metric", help="CSV column (default: the problem's first metric), e.g. "
+                   "ref_w1_max of summarize --reference")
     h.add_argument("-o", "--output", default="heatmap.png")
     args = p.parse_args()
     plot_run(args) if args.what == "run" else plot_heatmap(args)

@@ -23,6 +23,7 @@
 #include "rwpo/base/signals.h"
 #include "rwpo/base/timers.h"
 #include "rwpo/cli/bench.h"
+#include "rwpo/cli/compare.h"
 #include "rwpo/cli/summary.h"
 #include "rwpo/cli/sweep.h"
 #include "rwpo/cli/verify.h"
@@ -44,6 +45,8 @@ static const char usage[] =
     "       rwpo verify FILE.h5...\n"
     "       rwpo sweep CONFIG.ini [--set ...] --count | --list\n"
     "       rwpo summarize [FILES_OR_DIRS...] [--csv OUT] [--missing CONFIG.ini [--set ...]]\n"
+    "                [--reference REF [--pool FROM:TO]]\n"
+    "       rwpo compare RUN.h5 REFERENCE [--layer K] [--pool FROM:TO] [--csv OUT]\n"
     "       rwpo --help | --version | --keys\n";
 
 static const char help[] =
@@ -57,7 +60,12 @@ static const char help[] =
     "  sweep  validate the [sweep] of CONFIG: --count prints the number of points, --list\n"
     "         each point's index, parameters and output file\n"
     "  summarize  one CSV row per run (parameters, status, layers done, final observables);\n"
-    "         --missing CONFIG: rows per sweep point, and print the indices not complete\n"
+    "         --missing CONFIG: rows per sweep point, and print the indices not complete;\n"
+    "         --reference REF: add the compare columns (ref_w1_max, ...) of every run\n"
+    "  compare  RUN's particles (last layer or --layer K) against REFERENCE: a run file (last\n"
+    "         layer, or --pool FROM:TO: every recorded layer in [FROM, TO] pooled) or\n"
+    "         path.h5:/dataset of samples [M][d]: mean, sd, W1, spike at 0, correlations,\n"
+    "         energy distance, and a verdict against the noise of two iid samples\n"
     "  --sweep-index K|env      run (check) point K of the [sweep]; env: SLURM_ARRAY_TASK_ID\n"
     "  --set section.key=value  override a key (repeatable; applied after the file)\n"
     "  --restart FILE[:LAYER]   continue from a checkpoint, or a recorded layer of a run file\n"
@@ -84,6 +92,9 @@ typedef struct {
     const char *missing; /**< summarize --missing CONFIG */
     char **operands;     /**< summarize: the files and directories (file = operands[0]) */
     int n_operands;
+    const char *layer;     /**< compare --layer K */
+    const char *pool;      /**< compare, summarize --pool FROM:TO */
+    const char *reference; /**< summarize --reference REF */
 } cli;
 
 /* The value of "--opt VALUE" or "--opt=VALUE" at argv[*i] (advancing *i), or NULL. */
@@ -105,14 +116,17 @@ static int cli_options_ok(const cli *c)
     static const struct {
         const char *command, *allowed;
         int set, restart, index, countlist, summarize;
+        int csv, layer, pool, reference; /* compare's and summarize's options */
     } rules[] = {
         {"run", "--set, --restart, --allow-physics-change, --overwrite, --sweep-index", 1, 1, 1, 0,
-         0},
-        {"check", "--set, --sweep-index", 1, 0, 1, 0, 0},
-        {"info", "none", 0, 0, 0, 0, 0},
-        {"verify", "none", 0, 0, 0, 0, 0},
-        {"sweep", "--set, --count, --list", 1, 0, 0, 1, 0},
-        {"summarize", "--csv, --missing, --set (with --missing)", 1, 0, 0, 0, 1},
+         0, 0, 0, 0, 0},
+        {"check", "--set, --sweep-index", 1, 0, 1, 0, 0, 0, 0, 0, 0},
+        {"info", "none", 0, 0, 0, 0, 0, 0, 0, 0, 0},
+        {"verify", "none", 0, 0, 0, 0, 0, 0, 0, 0, 0},
+        {"sweep", "--set, --count, --list", 1, 0, 0, 1, 0, 0, 0, 0, 0},
+        {"summarize", "--csv, --missing, --set (with --missing), --reference, --pool (with "
+         "--reference)", 1, 0, 0, 0, 1, 1, 0, 1, 1},
+        {"compare", "--layer, --pool, --csv", 0, 0, 0, 0, 0, 1, 1, 1, 0},
     };
     for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
         if (strcmp(c->command, rules[r].command) != 0)
@@ -120,7 +134,10 @@ static int cli_options_ok(const cli *c)
         if ((c->n_sets && !rules[r].set) || ((c->restart || c->allow_physics || c->overwrite) &&
             !rules[r].restart) || (c->sweep_index && !rules[r].index) ||
             ((c->count || c->list) && !rules[r].countlist) ||
-            ((c->csv || c->missing) && !rules[r].summarize)) {
+            (c->csv && !rules[r].csv) || (c->missing && !rules[r].summarize) ||
+            (c->layer && !rules[r].layer) || (c->pool && !rules[r].pool) ||
+            (c->reference && !rules[r].reference) || (c->pool && !c->reference &&
+            strcmp(c->command, "summarize") == 0)) {
             log_error("'%s' takes these options: %s (see rwpo --help)", c->command,
                       rules[r].allowed);
             return 1;
@@ -178,12 +195,23 @@ static int parse_cli(int argc, char **argv, cli *c)
                 return 1;
             }
             *(is_csv ? &c->csv : &c->missing) = v;
+        } else if ((v = opt_value(argc, argv, &i, "--layer")) ||
+                   (v = opt_value(argc, argv, &i, "--pool")) ||
+                   (v = opt_value(argc, argv, &i, "--reference"))) {
+            const char *name = a[2] == 'l' ? "--layer" : a[2] == 'p' ? "--pool" : "--reference";
+            if (!*v) {
+                log_error("%s needs %s", name, a[2] == 'l' ? "a recorded layer K" :
+                          a[2] == 'p' ? "FROM:TO" : "a run file or path.h5:/dataset");
+                return 1;
+            }
+            *(a[2] == 'l' ? &c->layer : a[2] == 'p' ? &c->pool : &c->reference) = v;
         } else if (strcmp(a, "--count") == 0 || strcmp(a, "--list") == 0) {
             *(a[2] == 'c' ? &c->count : &c->list) = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
             log_error("unknown option '%s' (allowed: --set section.key=value, --restart "
                       "FILE[:LAYER]|auto, --allow-physics-change, --overwrite, --sweep-index K|env, "
-                      "--count, --list, --csv OUT, --missing CONFIG; see rwpo --help)", a);
+                      "--count, --list, --csv OUT, --missing CONFIG, --layer K, --pool FROM:TO, "
+                      "--reference REF; see rwpo --help)", a);
             return 1;
         } else if (c->n_operands < MAX_OPERANDS) {
             c->operands[c->n_operands++] = (char *)a;
@@ -198,8 +226,13 @@ static int parse_cli(int argc, char **argv, cli *c)
         return 1;
     }
     c->file = c->n_operands ? c->operands[0] : c->missing;
-    if (c->n_operands > 1 && !summarize && strcmp(c->command, "verify") != 0) {
-        log_error("unexpected argument '%s' (see rwpo --help)", c->operands[1]);
+    const int n_files = strcmp(c->command, "compare") == 0 ? 2 : 1;
+    if (n_files == 2 && c->n_operands < 2) {
+        log_error("'compare' needs RUN.h5 and REFERENCE (see rwpo --help)");
+        return 1;
+    }
+    if (c->n_operands > n_files && !summarize && strcmp(c->command, "verify") != 0) {
+        log_error("unexpected argument '%s' (see rwpo --help)", c->operands[n_files]);
         return 1;
     }
     if (c->overwrite && c->restart) {
@@ -455,7 +488,7 @@ static int cmd_summarize(const cli *c)
     int rc = 0;
     if (comm_rank() == 0) {
         const summary_request req = {c->operands, c->n_operands, c->csv, c->missing, c->sets,
-                                     c->n_sets};
+                                     c->n_sets, c->reference, c->pool};
         rc = summary_write(&req, err, sizeof err) != 0;
     }
     comm_bcast_bytes(&rc, sizeof rc);
@@ -475,6 +508,21 @@ static int check_hdf5_ids(int code)
     log_error_any("RWPO_CHECK_HDF5_IDS: %ld HDF5 identifier(s) still open at the end of the "
                   "command (a leak on some path)", n);
     return 2;
+}
+
+/* rwpo compare RUN REFERENCE [--layer K] [--pool FROM:TO] [--csv OUT]: serial, on rank 0. */
+static int cmd_compare(const cli *c)
+{
+    char err[CONFIG_ERR] = "";
+    int rc = 0;
+    if (comm_rank() == 0) {
+        const compare_request req = {c->operands[0], c->layer, c->operands[1], c->pool, c->csv};
+        rc = compare_write(&req, stdout, err, sizeof err) != 0;
+    }
+    comm_bcast_bytes(&rc, sizeof rc);
+    if (rc)
+        log_error("%s", err);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -514,9 +562,11 @@ int main(int argc, char **argv)
                 code = cmd_sweep(&c);
             else if (strcmp(c.command, "summarize") == 0)
                 code = cmd_summarize(&c);
+            else if (strcmp(c.command, "compare") == 0)
+                code = cmd_compare(&c);
             else
                 log_error("unknown command '%s' (allowed: run, check, info, verify, sweep, "
-                          "summarize; see rwpo --help)", c.command);
+                          "summarize, compare; see rwpo --help)", c.command);
         }
     }
     code = check_hdf5_ids(code);

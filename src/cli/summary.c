@@ -21,6 +21,7 @@
 #include "rwpo/base/config.h"
 #include "rwpo/base/log.h"
 #include "rwpo/base/runfiles.h"
+#include "rwpo/cli/compare.h"
 #include "rwpo/cli/sweep.h"
 #include "rwpo/io/probe.h"
 #include "rwpo/run/ckpt.h"
@@ -171,7 +172,14 @@ static void latest_segment(const char *path, char *out, size_t n)
     }
 }
 
-static void read_row(row *r)
+/* The reference columns of a run (compare.h): added as observable columns. */
+static void ref_cb(const char *name, const char *value, void *user)
+{
+    row *r = user;
+    kv_add(&r->obs, &r->n_obs, name, value);
+}
+
+static void read_row(row *r, const compare_ref *ref)
 {
     char err[1024], latest[CONFIG_STR + 32], ck[CONFIG_STR + 32];
     r->layers_done = 0;
@@ -209,6 +217,8 @@ static void read_row(row *r)
         r->layers = strtol(L, NULL, 10);
     probe_free(&pi);
     probe_last_observables(latest, obs_cb, r);
+    if (ref && compare_columns(ref, latest, ref_cb, r, err, sizeof err) != 0)
+        fprintf(stderr, "rwpo: warning: not compared with the reference: %s\n", err);
 }
 
 /* ---- inputs ------------------------------------------------------------------------------- */
@@ -369,6 +379,7 @@ int summary_write(const summary_request *req, char *err, size_t errlen)
     row *rows = NULL;
     int n = 0, rc = -1;
     sweep_plan *plan = NULL;
+    compare_ref *ref = NULL;
     rwpo_config *cfg = malloc(sizeof *cfg);
     if (!cfg) {
         log_format(err, errlen, "out of memory");
@@ -424,8 +435,10 @@ int summary_write(const summary_request *req, char *err, size_t errlen)
     }
     if (req->csv && csv_target_ok(req->csv, rows, n, err, errlen) != 0)
         goto out;
+    if (req->reference && !(ref = compare_ref_load(req->reference, req->pool, err, errlen)))
+        goto out;
     for (int i = 0; i < n; i++)
-        read_row(&rows[i]);
+        read_row(&rows[i], ref);
     /* parameter columns of the files outside a sweep: beta, lambda, and whatever differs */
     if (n > n_points) {
         strlist_add_unique(&pcols, "sampler.beta");
@@ -454,6 +467,8 @@ int summary_write(const summary_request *req, char *err, size_t errlen)
         for (int o = 0; o < rows[i].n_obs; o++)
             strlist_add_unique(&ocols, rows[i].obs[o].name);
     }
+    for (int c = 0; ref && compare_column_names[c]; c++) /* also when no run could be compared */
+        strlist_add_unique(&ocols, compare_column_names[c]);
     /* output */
     FILE *f = stdout;
     if (req->csv && !(f = fopen(req->csv, "w"))) {
@@ -501,6 +516,7 @@ out:
     strlist_free(&pcols);
     strlist_free(&ocols);
     sweep_plan_destroy(plan);
+    compare_ref_destroy(ref);
     free(cfg);
     return rc;
 }

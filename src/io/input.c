@@ -11,6 +11,8 @@
 #include "rwpo/io/input.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -333,5 +335,130 @@ int input_read_vector(const char *spec, long n, double *out, char *err, size_t e
 {
     int rc;
     H5UTIL_QUIETLY(rc, read_vector_impl(spec, n, out, err, errlen));
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Samples and whole frames (serial)
+ */
+
+/* Read the hyperslab [frame][0..rows)[0..cols) (frame < 0: a 2-D [rows][cols] dataset) of an
+ * open dataset as doubles into x, then check finiteness. 0 or -1. */
+static int read_block_serial(const spec_dataset *s, long frame, long rows, int cols, double *x,
+                             char *err, size_t errlen)
+{
+    hid_t type = H5Dget_type(s->ds);
+    const H5T_class_t cls = type < 0 ? H5T_NO_CLASS : H5Tget_class(type);
+    h5util_close(type);
+    if (cls != H5T_FLOAT) {
+        h5util_fail(err, errlen, s->path, s->dset, 0, "dataset is of %s type, expected floating "
+                    "point", cls == H5T_INTEGER ? "integer" : "non-float");
+        return -1;
+    }
+    const int rank = frame < 0 ? 2 : 3;
+    const hsize_t start[3] = {frame < 0 ? 0 : (hsize_t)frame, 0, 0};
+    const hsize_t count[3] = {frame < 0 ? (hsize_t)rows : 1,
+                              frame < 0 ? (hsize_t)cols : (hsize_t)rows, (hsize_t)cols};
+    hid_t fs = H5Dget_space(s->ds), ms = H5Screate_simple(rank, count, NULL);
+    int rc = -1;
+    if (fs < 0 || ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+        H5Dread(s->ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, x) < 0) {
+        h5util_fail(err, errlen, s->path, s->dset, 1, "cannot read %s",
+                    frame < 0 ? "the dataset" : "the frame");
+        goto out;
+    }
+    for (long i = 0; i < rows; i++)
+        for (int k = 0; k < cols; k++)
+            if (!isfinite(x[(size_t)i * (size_t)cols + k])) {
+                h5util_fail(err, errlen, s->path, s->dset, 0,
+                            "non-finite value %g at row %ld, column %d%s",
+                            x[(size_t)i * (size_t)cols + k], i, k,
+                            frame < 0 ? "" : " of the frame");
+                goto out;
+            }
+    rc = 0;
+out:
+    H5UTIL_CLOSE(ms, fs);
+    return rc;
+}
+
+static int read_samples_impl(const char *spec, long *m, int *d, double **x, char *err,
+                             size_t errlen)
+{
+    spec_dataset s;
+    int rc = -1;
+    *x = NULL;
+    if (spec_open(spec, &s, err, errlen) != 0)
+        goto out;
+    if (s.nd != 2) {
+        h5util_fail(err, errlen, s.path, s.dset, 0, "dataset is %d-D, expected 2-D samples "
+                    "[M][d] (one sample per row)", s.nd);
+        goto out;
+    }
+    if (s.dims[0] < 1 || s.dims[1] < 1 || s.dims[1] > (hsize_t)INT32_MAX) {
+        h5util_fail(err, errlen, s.path, s.dset, 0, "dataset has shape [%llu][%llu], expected "
+                    "samples [M][d] with M, d >= 1", (unsigned long long)s.dims[0],
+                    (unsigned long long)s.dims[1]);
+        goto out;
+    }
+    const size_t total = (size_t)s.dims[0] * (size_t)s.dims[1];
+    if (!(*x = malloc(total * sizeof **x))) {
+        h5util_fail(err, errlen, s.path, s.dset, 0, "out of memory for [%llu][%llu] doubles",
+                    (unsigned long long)s.dims[0], (unsigned long long)s.dims[1]);
+        goto out;
+    }
+    if (read_block_serial(&s, -1, (long)s.dims[0], (int)s.dims[1], *x, err, errlen) != 0)
+        goto out;
+    *m = (long)s.dims[0];
+    *d = (int)s.dims[1];
+    rc = 0;
+out:
+    if (rc != 0) {
+        free(*x);
+        *x = NULL;
+    }
+    spec_close(&s);
+    return rc;
+}
+
+int input_read_samples(const char *spec, long *m, int *d, double **x, char *err, size_t errlen)
+{
+    int rc;
+    H5UTIL_QUIETLY(rc, read_samples_impl(spec, m, d, x, err, errlen));
+    return rc;
+}
+
+static int read_frame_all_impl(const char *path, long frame, long n_global, int dim, double *x,
+                               char *err, size_t errlen)
+{
+    const size_t n = strlen(path) + 64;
+    char *spec = malloc(n);
+    spec_dataset s;
+    int rc = -1;
+    if (!spec) {
+        h5util_fail(err, errlen, path, NULL, 0, "out of memory");
+        return -1;
+    }
+    snprintf(spec, n, "%s:/particles/cloud/position/value", path);
+    if (spec_open(spec, &s, err, errlen) != 0)
+        goto out;
+    if (s.nd != 3 || s.dims[1] != (hsize_t)n_global || s.dims[2] != (hsize_t)dim ||
+        frame < 0 || (hsize_t)frame >= s.dims[0]) {
+        h5util_fail(err, errlen, s.path, s.dset, 0, "frame %ld of [frames][%ld][%d] does not "
+                    "exist", frame, n_global, dim);
+        goto out;
+    }
+    rc = read_block_serial(&s, frame, n_global, dim, x, err, errlen);
+out:
+    spec_close(&s);
+    free(spec);
+    return rc;
+}
+
+int input_read_frame_all(const char *path, long frame, long n_global, int dim, double *x,
+                         char *err, size_t errlen)
+{
+    int rc;
+    H5UTIL_QUIETLY(rc, read_frame_all_impl(path, frame, n_global, dim, x, err, errlen));
     return rc;
 }

@@ -9,6 +9,10 @@
  * - parameters: with a sweep configuration its swept keys (values as written in [sweep]);
  *   otherwise sampler.beta, sampler.lambda and every key whose stored value differs between the
  *   files (except run.output).
+ * - with a reference (--reference REF [--pool FROM:TO], compare.h): ref_mean_error,
+ *   ref_w1_max, ref_w1_mean, ref_corr_error, ref_energy and ref_agrees of the last recorded
+ *   layer of every readable run against it (empty when it cannot be compared: a warning says
+ *   why).
  * - status: complete | stopped (early, with a checkpoint to continue from) | failed | running
  *   (in progress, or killed: continue with --restart auto) | damaged (unreadable) | missing (no
  *   file). A run continued in segments (STEM.segK.h5) is read from its latest segment.
@@ -29,6 +33,8 @@ typedef struct {
     const char *sweep_config; /**< --missing CONFIG: rows per sweep point, print what to rerun */
     char *const *sets;        /**< --set overrides applied to sweep_config */
     int n_sets;
+    const char *reference;    /**< --reference REF: add compare.h's columns (NULL: none) */
+    const char *pool;         /**< --pool FROM:TO of the reference (NULL: its last layer) */
 } summary_request;
 
 /**

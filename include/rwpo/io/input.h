@@ -8,7 +8,8 @@
  * (naming the first missing component), not a dataset, wrong rank, type or shape, non-finite
  * values (naming the entry). The caller owns every buffer. Nothing is kept open between calls.
  * The matrix and frame readers are COLLECTIVE (the communicator is handed to HDF5's MPI-IO
- * driver; this module makes no MPI calls); the vector and shape readers are serial.
+ * driver; this module makes no MPI calls); the vector, shape, sample and whole-frame readers
+ * are serial.
  * Part of the io layer (see h5md.h for its modules).
  */
 #ifndef RWPO_INPUT_H
@@ -51,5 +52,24 @@ int input_dataset_shape(const char *spec, int *ndims, long dims[2], char *err, s
  * and finiteness (the message names the entry). @return 0, or -1 with a one-line reason.
  */
 int input_read_vector(const char *spec, long n, double *out, char *err, size_t errlen);
+
+/**
+ * Read a whole 2-D floating-point dataset "path.h5:/dataset" of samples [M][d] (M, d >= 1;
+ * rows are samples) into a new array *x (M * d doubles, row-major, malloc'ed: the caller frees
+ * it). Serial (default driver, read-only). Checks the file, the dataset, its rank (2-D), type
+ * (floating point), a non-empty shape and finiteness (naming the entry).
+ * @return 0 with *m, *d, *x set, or -1 with a one-line reason in err (*x NULL)
+ */
+int input_read_samples(const char *spec, long *m, int *d, double **x, char *err, size_t errlen);
+
+/**
+ * Read all n_global rows of frame `frame` (0-based record index) of the positions
+ * /particles/cloud/position/value [frames][n_global][dim] of a run or checkpoint file into x
+ * (n_global * dim doubles, caller-owned). Serial (default driver, read-only): a reader such as
+ * `rwpo compare` on one rank. Checksum errors and non-finite values fail.
+ * @return 0, or -1 with a one-line reason in err
+ */
+int input_read_frame_all(const char *path, long frame, long n_global, int dim, double *x,
+                         char *err, size_t errlen);
 
 #endif /* RWPO_INPUT_H */
