@@ -15,9 +15,12 @@ static volatile sig_atomic_t g_signal = 0;
 static volatile sig_atomic_t g_deferred = 0; /* the layers have begun */
 static volatile sig_atomic_t g_rank = 0;     /* only rank 0 prints */
 static char g_cleanup[4096 + 16];             /* a file removed on a start-up exit */
+static volatile sig_atomic_t g_finishing = -1; /* the command's exit status once it is done */
 
 static void on_stop(int sig)
 {
+    if (g_finishing >= 0) /* the command is done (e.g. mpirun ends the job): leave quietly */
+        _exit(g_finishing);
     if (!g_deferred) {
         /* start-up: nothing to save yet; end now (async-signal-safe calls only) */
         static const char msg[] = "rwpo: stopped by a signal during start-up (exit 3); nothing "
@@ -50,6 +53,8 @@ int signals_pending(void) { return (int)g_signal; }
 void signals_set_rank(int rank) { g_rank = rank; }
 
 void signals_defer(void) { g_deferred = 1; }
+
+void signals_finishing(int code) { g_finishing = code; }
 
 void signals_cleanup_file(const char *path)
 {

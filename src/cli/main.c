@@ -570,6 +570,7 @@ int main(int argc, char **argv)
         }
     }
     code = check_hdf5_ids(code);
+    signals_finishing(code);
     h5md_library_close();
     comm_finalize();
     return code;

@@ -22,6 +22,10 @@ void signals_install(void);
 /** This process's rank (only rank 0 prints the start-up message). */
 void signals_set_rank(int rank);
 
+/** The command is done with exit status `code` (MPI is being finalised): a signal now ends the
+ * process quietly with that status (mpirun ends the other ranks when one exits non-zero). */
+void signals_finishing(int code);
+
 /** A file to remove when a signal ends the process during start-up (the output's lock); NULL or
  * "" for none. */
 void signals_cleanup_file(const char *path);
