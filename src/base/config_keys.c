@@ -88,7 +88,7 @@ const key_spec config_keys[] = {
      0, "attention weights: coordinatewise (d heads of width 1) or joint"},
     {"sampler", "correct", K_ENUM, OFF(correct), 0, "none", R_NONE, 0, 0, ch_correct,
      MB(METHOD_RWPO_L1), "rwpo_l1: none, or pmala (correct_steps exact P-MALA steps per particle "
-     "after every layer: the cloud samples the exact posterior); see Corrected RWPO"},
+     "after every layer pull the cloud to the exact posterior); see Corrected RWPO"},
     {"sampler", "correct_steps", K_LONG, OFF(correct_steps), 0, "1", R_GE, 1, 1e6, NULL,
      MB(METHOD_RWPO_L1), "rwpo_l1, correct = pmala: P-MALA steps K per particle and layer"},
     {"sampler", "correct_h", K_TIME, OFF(correct_h), 0, "h", R_GT, 0, HUGE_VAL, NULL,
