@@ -294,39 +294,18 @@ static double bytes(const rwpo_config *cfg, long max_local, int n_ranks)
 }
 
 static const char *const own_names[] = {"neighbours"};
-
-const sampler_method rwpo_l1_method = {
-    .name = "rwpo_l1",
-    .phases = phases,
-    .n_phases = N_PHASES,
-    .obs_names = own_names,
-    .n_obs = 1,
-    .ckpt_names = own_names,
-    .n_ckpt = 1,
-    .create = create,
-    .layer = layer,
-    .values = values,
-    .save = values,
-    .restore = restore,
-    .destroy = destroy,
-    .bytes = bytes,
-};
-
 static const char *const own_names_correct[] = {"neighbours", "correct_acceptance"};
 
-const sampler_method rwpo_l1_correct_method = {
-    .name = "rwpo_l1",
-    .phases = phases_correct,
-    .n_phases = N_PHASES_CORRECT,
-    .obs_names = own_names_correct,
-    .n_obs = 2,
-    .ckpt_names = own_names_correct,
-    .n_ckpt = 2,
-    .create = create,
-    .layer = layer,
-    .values = values,
-    .save = values,
-    .restore = restore,
-    .destroy = destroy,
-    .bytes = bytes,
-};
+/* The table of rwpo_l1 with its phases and own values (the same as its checkpoint values). */
+#define RWPO_L1_TABLE(phase_table, n_phase, names, n_names)                                     \
+    {                                                                                           \
+        .name = "rwpo_l1", .phases = phase_table, .n_phases = n_phase, .obs_names = names,      \
+        .n_obs = n_names, .ckpt_names = names, .n_ckpt = n_names, .create = create,             \
+        .layer = layer, .values = values, .save = values, .restore = restore,                   \
+        .destroy = destroy, .bytes = bytes,                                                     \
+    }
+
+const sampler_method rwpo_l1_method = RWPO_L1_TABLE(phases, N_PHASES, own_names, 1);
+
+const sampler_method rwpo_l1_correct_method =
+    RWPO_L1_TABLE(phases_correct, N_PHASES_CORRECT, own_names_correct, 2);
