@@ -86,6 +86,8 @@ expect bad-correct "[sampler] correct = 'mala': not allowed (allowed: none | pma
     run good.ini --set sampler.correct=mala
 expect correct-steps-0 "[sampler] correct_steps = 0: out of range (allowed: >= 1" \
     run good.ini --set sampler.correct=pmala --set sampler.correct_steps=0
+expect correct-steps-alone "[sampler] correct_steps = '5' needs correct = pmala" \
+    run good.ini --set sampler.correct_steps=5
 expect correct-method "[sampler] correct is not a key of sampler.method 'pmala' (it belongs to rwpo_l1)" \
     run good.ini --set sampler.method=pmala --set sampler.correct=pmala
 expect bad-schedule "[sampler] schedule = '50-0.025': bad entry" run good.ini --set sampler.schedule=50-0.025
