@@ -203,13 +203,21 @@ int config_physics_diff(const rwpo_config *a, const rwpo_config *b, char *out, s
     return n;
 }
 
+/* sampler.correct_* while sampler.correct = none (and correct = none itself): left out of the
+ * physics hash, so checkpoints written before these keys existed keep their hash. */
+static int is_correct_off(const rwpo_config *c, const key_spec *k)
+{
+    return c->correct == CORRECT_NONE && strcmp(k->section, "sampler") == 0 &&
+           strncmp(k->key, "correct", 7) == 0;
+}
+
 unsigned long long config_physics_hash(const rwpo_config *c)
 {
     unsigned long long h = 1469598103934665603ULL; /* FNV-1a 64 */
     char v[CONFIG_LIST + 160];
     for (int i = 0; i < config_n_keys; i++) {
         const key_spec *k = &config_keys[i];
-        if (!is_physics(k) || !config_key_applies(c, k))
+        if (!is_physics(k) || !config_key_applies(c, k) || is_correct_off(c, k))
             continue;
         int w = snprintf(v, sizeof v, "%s.%s=", k->section, k->key);
         value_text(c, k, v + w, sizeof v - (size_t)w);
