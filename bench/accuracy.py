@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Accuracy of a cloud against a gold-standard sample (e.g. RWPO or pmala against gibbs_lasso).
 
-usage: bench/accuracy.py RUN.h5 GOLD.h5 [--run-frames K] [--gold-from LAYER]
+usage: bench/accuracy.py RUN.h5 GOLD.h5 [--run-frames K | --run-layer L] [--gold-from LAYER]
 
-RUN.h5: the last K recorded frames of /particles/cloud/position (default 1: the final cloud).
+RUN.h5: the last K recorded frames of /particles/cloud/position (default 1: the final cloud),
+or the frame of layer L.
 GOLD.h5: every frame from layer --gold-from on (default: the last frame only), pooled.
 Prints, per coordinate and over the coordinates, with s the gold standard deviation:
   max |mean error| / s, the range of sd ratios sd_run / s, the 1-D Wasserstein-1 distance of the
@@ -17,11 +18,15 @@ import h5py
 import numpy as np
 
 
-def frames(path, last=None, from_layer=None):
+def frames(path, last=None, from_layer=None, layer=None):
     with h5py.File(path, "r") as f:
         g = f["particles/cloud/position"]
         step, val = g["step"][:], g["value"]
-        if from_layer is not None:
+        if layer is not None:
+            idx = np.nonzero(step == layer)[0]
+            if len(idx) == 0:
+                sys.exit(f"{path}: no frame at layer {layer} (recorded: {list(step)})")
+        elif from_layer is not None:
             idx = np.nonzero(step >= from_layer)[0]
         else:
             idx = np.arange(len(step))[-(last or 1):]
@@ -40,9 +45,10 @@ def main():
     ap.add_argument("run")
     ap.add_argument("gold")
     ap.add_argument("--run-frames", type=int, default=1)
+    ap.add_argument("--run-layer", type=int, default=None)
     ap.add_argument("--gold-from", type=int, default=None)
     a = ap.parse_args()
-    x, xs = frames(a.run, last=a.run_frames)
+    x, xs = frames(a.run, last=a.run_frames, layer=a.run_layer)
     g, gs = frames(a.gold, from_layer=a.gold_from)
     s = g.std(axis=0)
     mean_err = np.abs(x.mean(axis=0) - g.mean(axis=0)) / s
