@@ -68,7 +68,8 @@ acc=$(h5dump -d /observables/correct_acceptance/value full.h5 2>/dev/null \
       | grep -o "[0-9][0-9.e+-]*" | tail -1)
 /usr/bin/python3 -c "import sys; a = float(sys.argv[1]); sys.exit(0 if 0 < a <= 1 else 1)" \
     "${acc:-nan}" && ok "correct_acceptance recorded ($acc)" || bad "correct_acceptance: '$acc'"
-run 1 run g.ini --set run.output=none.h5 --set sampler.correct=none > n.log 2>&1 || bad "none"
+run 1 run g.ini --set run.output=none.h5 --set sampler.correct=none \
+    --set sampler.correct_steps=1 --set sampler.correct_h=h > n.log 2>&1 || bad "none"
 h5ls none.h5/observables | grep -q correct_acceptance && bad "correct = none records it" \
     || ok "correct = none: no correct_acceptance"
 out=$("$RWPO" check g.ini)

@@ -435,9 +435,10 @@ START_TEST(test_correct_1d)
     const int corrected = _i == 1;
     rwpo_config c;
     parse(&c, "[run]\noutput = unused.h5\nlayers = 100\nseed = 11\n[particles]\nn = %d\n"
-              "dim = 1\n[sampler]\nbeta = %.17g\nlambda = %.17g\nh = 0.2\ncorrect = %s\n"
-              "correct_steps = 5\n[problem]\ntype = gaussian\nmean = %.17g\nstd = %.17g\n",
-          T_N, T_BETA, T_LAMBDA, corrected ? "pmala" : "none", T_MU, T_S);
+              "dim = 1\n[sampler]\nbeta = %.17g\nlambda = %.17g\nh = 0.2\n%s\n"
+              "[problem]\ntype = gaussian\nmean = %.17g\nstd = %.17g\n",
+          T_N, T_BETA, T_LAMBDA, corrected ? "correct = pmala\ncorrect_steps = 5" : "", T_MU,
+          T_S);
     int code = -1;
     sim *s = sim_create(&c, &code);
     ck_assert_int_eq(all_ok(s != NULL && code == 0), 1);
