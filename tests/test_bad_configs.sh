@@ -81,6 +81,15 @@ expect bad-enum "[sampler] normaliser = 'fancy': not allowed (allowed: exact | m
     run good.ini --set sampler.normaliser=fancy
 expect bad-weights "[sampler] weights = 'both': not allowed (allowed: coordinatewise | joint)" \
     run good.ini --set sampler.weights=both
+# sampler.correct (corrected RWPO): spelling, K < 1, with another method
+expect bad-correct "[sampler] correct = 'mala': not allowed (allowed: none | pmala)" \
+    run good.ini --set sampler.correct=mala
+expect correct-steps-0 "[sampler] correct_steps = 0: out of range (allowed: >= 1" \
+    run good.ini --set sampler.correct=pmala --set sampler.correct_steps=0
+expect correct-steps-alone "[sampler] correct_steps = '5' needs correct = pmala" \
+    run good.ini --set sampler.correct_steps=5
+expect correct-method "[sampler] correct is not a key of sampler.method 'pmala' (it belongs to rwpo_l1)" \
+    run good.ini --set sampler.method=pmala --set sampler.correct=pmala
 expect bad-schedule "[sampler] schedule = '50-0.025': bad entry" run good.ini --set sampler.schedule=50-0.025
 expect decreasing-schedule "bad entry (allowed: up to 64 entries 'layer:h' separated by commas, no empty entry, with layer >= 1 increasing" \
     run good.ini "--set=sampler.schedule=50:0.1, 40:0.2"

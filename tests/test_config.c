@@ -63,14 +63,16 @@ static const char *const base_logistic_files[] = {COMMON, "problem.type=logistic
                                                   "problem.data_file=f.h5:/y", NULL};
 static const char *const base_myula[] = {COMMON, "sampler.method=myula", "problem.type=gaussian",
                                          NULL};
+static const char *const base_correct[] = {COMMON, "sampler.correct=pmala",
+                                           "problem.type=gaussian", NULL};
 /* Every key of the table applies to (is printed for) at least one of these. */
 static const char *const *const bases[] = {base_none,     base_gaussian, base_mixture,
                                            base_linear,   base_logistic, base_logistic_files,
-                                           base_myula};
+                                           base_myula,    base_correct};
 #define N_BASES ((int)(sizeof bases / sizeof bases[0]))
 static const char *const base_names[N_BASES] = {"none",   "gaussian", "mixture_laplace",
                                                 "linear", "logistic", "logistic (files)",
-                                                "myula"};
+                                                "myula", "rwpo_l1 + pmala"};
 
 /* INI text of `entries` without the key `omit` (may be NULL) and with `extra` lines appended
  * verbatim. Returns a static buffer. */

@@ -19,6 +19,8 @@
  *    against its own exact stationary law N(mu*, C* (I - h H / 2)^-1), H = (beta C*)^-1; myula
  *    at lambda = 0 bitwise equal to ula.
  *  - pmala's acceptance rate in (0, 1) and decreasing in h.
+ *  - Corrected RWPO (rwpo_l1 with sampler.correct = pmala, 5 steps per layer) on the 1-D L1
+ *    target: the exact target within 5 SE; rwpo_l1 alone at the same h fails the same check.
  *  - Restarts: a run stopped at layer 4 and restarted from its checkpoint (and, for pmala, from
  *    its run file's frame) continues bit for bit (linear problem: the restart recomputes pmala's
  *    f and grad f of the chains).
@@ -418,6 +420,45 @@ START_TEST(test_exact_1d)
 }
 END_TEST
 
+/* Corrected RWPO (rwpo_l1, sampler.correct = pmala, K = 5 steps per layer) on the 1-D target:
+ * the exact target within 5 SE. RWPO alone (correct = none) at the same h is biased: the same
+ * check fails (so the check can tell them apart). N = 4000, h = 0.2, 100 layers. */
+START_TEST(test_correct_1d)
+{
+    const int corrected = _i == 1;
+    rwpo_config c;
+    parse(&c, "[run]\noutput = unused.h5\nlayers = 100\nseed = 11\n[particles]\nn = %d\n"
+              "dim = 1\n[sampler]\nbeta = %.17g\nlambda = %.17g\nh = 0.2\n%s\n"
+              "[problem]\ntype = gaussian\nmean = %.17g\nstd = %.17g\n",
+          T_N, T_BETA, T_LAMBDA, corrected ? "correct = pmala\ncorrect_steps = 5" : "", T_MU,
+          T_S);
+    int code = -1;
+    sim *s = sim_create(&c, &code);
+    ck_assert_int_eq(all_ok(s != NULL && code == 0), 1);
+    ck_assert_int_eq(all_ok(s->method->n_obs == 1 + corrected), 1);
+    double acc = 0.0, v[SAMPLER_MAX_VALUES];
+    for (long k = 1; k <= c.layers; k++) {
+        ck_assert_int_eq(all_ok(sim_layer(s) == 0), 1);
+        s->method->values(s->method_state, v);
+        acc += corrected ? v[1] / (double)c.layers : 0.0;
+    }
+    double *x = gather_cloud(s->p);
+    sim_destroy(s);
+    law target = target_law();
+    const char *what = corrected ? "rwpo_l1 + pmala:5 h = 0.2:" : "rwpo_l1 alone h = 0.2:";
+    if (corrected) {
+        if (comm_rank() == 0)
+            printf("%s correct_acceptance %.4f\n", what, acc);
+        ck_assert_msg(all_ok(0 < acc && acc < 1), "correct_acceptance %g", acc);
+    }
+    const int ok = all_ok(within(what, x, c.n, &target, &target));
+    ck_assert_msg(ok == corrected, corrected ? "%s not within 5 SE of the target"
+                                             : "%s within 5 SE: the test cannot see its bias",
+                  what);
+    free(x);
+}
+END_TEST
+
 /* Acceptance in (0, 1), decreasing in h (mean over the second half of 60 layers). */
 START_TEST(test_acceptance)
 {
@@ -562,6 +603,7 @@ int main(int argc, char **argv)
     tcase_add_loop_test(tc, test_vs_naive, 0, (int)(sizeof ncases / sizeof ncases[0]));
     tcase_add_loop_test(tc, test_exact_1d, 0, 3);
     tcase_add_test(tc, test_acceptance);
+    tcase_add_loop_test(tc, test_correct_1d, 0, 2);
     tcase_add_test(tc, test_gaussian_2d);
     tcase_add_loop_test(tc, test_restart, 0, 3);
     suite_add_tcase(s, tc);

@@ -670,6 +670,16 @@ parsed:
                     CONFIG_GIBBS_MAX_DIM);
             goto out;
         }
+        for (int c = 0; c < 2 && cfg->correct == CORRECT_NONE; c++) {
+            const key_spec *kc = find_key("sampler", c ? "correct_h" : "correct_steps");
+            e = last_entry(&l, kc);
+            if (e && strcmp(e->value, kc->def) != 0) { /* the stored text holds the defaults */
+                where(path, e, loc, sizeof loc);
+                log_format(err, errlen, "%s: [sampler] %s = '%s' needs correct = pmala (allowed: "
+                        "set correct = pmala, or remove %s)", loc, kc->key, e->value, kc->key);
+                goto out;
+            }
+        }
         if (cfg->output[0] == '\0') {
             log_format(err, errlen, "%s: [run] output is empty (allowed: a file path)", path);
             goto out;

@@ -16,6 +16,7 @@ static const char *const ch_method[] = {"rwpo_l1", "ula", "myula", "pmala", "gib
                                            "svgd", NULL};
 static const char *const ch_normaliser[] = {"exact", "moreau", NULL};
 static const char *const ch_weights[] = {"coordinatewise", "joint", NULL};
+static const char *const ch_correct[] = {"none", "pmala", NULL};
 static const char *const ch_ring[] = {"overlap", "blocking", NULL};
 static const char *const ch_kernel[] = {"fast", "reference", NULL};
 const char *const config_problem_names[] = {"none", "gaussian", "mixture_laplace", "linear",
@@ -85,6 +86,14 @@ const key_spec config_keys[] = {
      0, "key normaliser: exact (erfcx) or moreau (Laplace approximation)"},
     {"sampler", "weights", K_ENUM, OFF(weights), 0, "coordinatewise", R_NONE, 0, 0, ch_weights,
      0, "attention weights: coordinatewise (d heads of width 1) or joint"},
+    {"sampler", "correct", K_ENUM, OFF(correct), 0, "none", R_NONE, 0, 0, ch_correct,
+     MB(METHOD_RWPO_L1), "rwpo_l1: none, or pmala (correct_steps exact P-MALA steps per particle "
+     "after every layer pull the cloud to the exact posterior); see Corrected RWPO"},
+    {"sampler", "correct_steps", K_LONG, OFF(correct_steps), 0, "1", R_GE, 1, 1e6, NULL,
+     MB(METHOD_RWPO_L1), "rwpo_l1, correct = pmala: P-MALA steps K per particle and layer"},
+    {"sampler", "correct_h", K_TIME, OFF(correct_h), 0, "h", R_GT, 0, HUGE_VAL, NULL,
+     MB(METHOD_RWPO_L1), "rwpo_l1, correct = pmala: P-MALA step size; 'h' (default) follows "
+     "the step size"},
     {"problem", "type", K_ENUM, OFF(problem), 0, NULL, R_NONE, 0, 0, config_problem_names, 0,
      "smooth potential f: none, gaussian, mixture_laplace, linear, logistic"},
     {"problem", "mean", K_LIST, OFF(problem_mean), SZ(problem_mean), "0", R_NONE, 0, 0, NULL,

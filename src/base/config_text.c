@@ -174,6 +174,15 @@ static int is_physics(const key_spec *k)
     return 0;
 }
 
+/* sampler.correct_* while sampler.correct = none (and correct = none itself): left out of the
+ * physics hash and diff as if unset, so checkpoints written before these keys existed keep
+ * their hash. */
+static int is_correct_off(const rwpo_config *c, const key_spec *k)
+{
+    return c->correct == CORRECT_NONE && strcmp(k->section, "sampler") == 0 &&
+           strncmp(k->key, "correct", 7) == 0;
+}
+
 int config_physics_diff(const rwpo_config *a, const rwpo_config *b, char *out, size_t outlen)
 {
     char va[CONFIG_LIST], vb[CONFIG_LIST];
@@ -183,7 +192,8 @@ int config_physics_diff(const rwpo_config *a, const rwpo_config *b, char *out, s
         out[0] = '\0';
     for (int i = 0; i < config_n_keys; i++) {
         const key_spec *k = &config_keys[i];
-        if (!is_physics(k) || (!config_key_applies(a, k) && !config_key_applies(b, k)))
+        if (!is_physics(k) || ((!config_key_applies(a, k) || is_correct_off(a, k)) &&
+                               (!config_key_applies(b, k) || is_correct_off(b, k))))
             continue;
         value_text(a, k, va, sizeof va);
         value_text(b, k, vb, sizeof vb);
@@ -209,7 +219,7 @@ unsigned long long config_physics_hash(const rwpo_config *c)
     char v[CONFIG_LIST + 160];
     for (int i = 0; i < config_n_keys; i++) {
         const key_spec *k = &config_keys[i];
-        if (!is_physics(k) || !config_key_applies(c, k))
+        if (!is_physics(k) || !config_key_applies(c, k) || is_correct_off(c, k))
             continue;
         int w = snprintf(v, sizeof v, "%s.%s=", k->section, k->key);
         value_text(c, k, v + w, sizeof v - (size_t)w);

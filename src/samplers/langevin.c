@@ -22,14 +22,18 @@ static uint32_t coord_key(long k, long c)
 
 double langevin_normal(const rwpo_config *cfg, long k, long id, long coord)
 {
-    return rng_normal((uint64_t)cfg->seed, RNG_STREAM_NOISE, (uint32_t)k, (uint64_t)id,
-                      coord_key(k, coord));
+    return langevin_normal_keyed(cfg, RNG_STREAM_NOISE, k, (uint64_t)id, coord);
 }
 
-double langevin_uniform(const rwpo_config *cfg, long k, long id)
+double langevin_normal_keyed(const rwpo_config *cfg, uint32_t stream, long k, uint64_t id,
+                             long coord)
 {
-    return rng_uniform((uint64_t)cfg->seed, RNG_STREAM_NOISE, (uint32_t)k, (uint64_t)id,
-                       coord_key(k, cfg->dim));
+    return rng_normal((uint64_t)cfg->seed, stream, (uint32_t)k, id, coord_key(k, coord));
+}
+
+double langevin_uniform_keyed(const rwpo_config *cfg, uint32_t stream, long k, uint64_t id)
+{
+    return rng_uniform((uint64_t)cfg->seed, stream, (uint32_t)k, id, coord_key(k, cfg->dim));
 }
 
 /* The phases of ula and myula (timers TIMER_PHASE0 + PHASE_name). */

@@ -18,13 +18,21 @@
 #ifndef RWPO_LANGEVIN_H
 #define RWPO_LANGEVIN_H
 
+#include <stdint.h>
+
 #include "rwpo/samplers/sampler.h"
 
 /** The noise xi ~ N(0, 1) of chain `id`, coordinate `coord` (< d) at layer k. Pure. */
 double langevin_normal(const rwpo_config *cfg, long k, long id, long coord);
 
-/** The uniform in (0, 1) of chain `id`'s accept/reject at layer k (coordinate d). Pure. */
-double langevin_uniform(const rwpo_config *cfg, long k, long id);
+/** The normal of langevin_normal in another stream, `id` the full particle field (pmala_step.h
+ *  ORs a tag into it). Pure. */
+double langevin_normal_keyed(const rwpo_config *cfg, uint32_t stream, long k, uint64_t id,
+                             long coord);
+
+/** The uniform in (0, 1) of chain `id`'s accept/reject at layer k (coordinate d) in `stream`
+ *  (pmala: RNG_STREAM_NOISE). Pure. */
+double langevin_uniform_keyed(const rwpo_config *cfg, uint32_t stream, long k, uint64_t id);
 
 /** The phase timers of the unadjusted methods (ula, myula). */
 extern const timer_phase langevin_phases[];

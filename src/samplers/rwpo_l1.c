@@ -9,9 +9,12 @@
 
 #include "rwpo/base/comm.h"
 #include "rwpo/base/log.h"
+#include "rwpo/base/rng.h"
 #include "rwpo/core/attention.h"
 #include "rwpo/core/prior_l1.h"
 #include "rwpo/core/ring.h"
+
+#include "pmala_step.h"
 
 /* The phases, in report order (their timers are TIMER_PHASE0 + PHASE_name). */
 #define RWPO_L1_PHASES(X)                                                                       \
@@ -34,6 +37,15 @@ static const timer_phase phases[N_PHASES] = {
 #undef X
 };
 
+/* sampler.correct = pmala: the same phases and the correction's. */
+enum { PHASE_correct = N_PHASES, N_PHASES_CORRECT };
+static const timer_phase phases_correct[N_PHASES_CORRECT] = {
+#define X(name, desc) {#name, desc},
+    RWPO_L1_PHASES(X)
+#undef X
+    {"correct", "P-MALA correction: sampler.correct_steps exact steps per particle"},
+};
+
 #define PHASE(name) ((timer_id)(TIMER_PHASE0 + PHASE_##name))
 
 /* The method's state: the ring, the online-softmax state of the own rows, scratch. */
@@ -46,6 +58,8 @@ typedef struct {
     double *work;        /**< kernel scratch */
     double neighbours;   /**< effective neighbours of the last layer (NaN before layer 1) */
     int warned_identity; /**< the degenerate-attention warning was given */
+    pmala_chains chains; /**< sampler.correct = pmala: the chains of the correction */
+    double correct_acceptance; /**< its acceptance rate over the last layer's steps */
 } rwpo_l1;
 
 /* Doubles per key in a ring block: positions plus per-coordinate (coordinatewise) or summed
@@ -81,7 +95,13 @@ static void *create(const sampler_env *env)
     m->att_o = xcalloc((size_t)(nl * d), sizeof(double));
     m->bias = xcalloc((size_t)(nl * d), sizeof(double));
     m->work = xcalloc(attention_work_size(cfg->block, cfg->dim), sizeof(double));
-    timer_set_phases(phases, N_PHASES);
+    m->correct_acceptance = NAN;
+    if (cfg->correct == CORRECT_PMALA) {
+        pmala_chains_init(&m->chains, nl, d);
+        timer_set_phases(phases_correct, N_PHASES_CORRECT);
+    } else {
+        timer_set_phases(phases, N_PHASES);
+    }
     return m;
 }
 
@@ -90,6 +110,8 @@ static void destroy(void *state)
     rwpo_l1 *m = state;
     if (!m)
         return;
+    if (m->env->cfg->correct == CORRECT_PMALA)
+        pmala_chains_free(&m->chains);
     free(m->work);
     free(m->bias);
     free(m->att_o);
@@ -191,6 +213,22 @@ static void phase_update(rwpo_l1 *m, double h, double T)
         p->x[i] = p->y[i] + a * (prior_l1_soft_threshold(p->y[i], thr) - p->g[i]);
 }
 
+/* K = sampler.correct_steps P-MALA steps of every particle (exact for pi) after the transport;
+ * the acceptance rate is the mean over the K steps. Collective. */
+static void phase_correct(rwpo_l1 *m, long k, double h)
+{
+    const rwpo_config *cfg = m->env->cfg;
+    const double hc = cfg->correct_h > 0 ? cfg->correct_h : h;
+    double acc = 0.0;
+    m->chains.have_x = 0; /* the transport moved x */
+    for (long s = 0; s < cfg->correct_steps; s++) {
+        const pmala_keys keys = {RNG_STREAM_CORRECT, (uint64_t)s << 40, 0, 0, 0, 0};
+        pmala_chains_step(&m->chains, m->env, k, hc, &keys);
+        acc += m->chains.acceptance;
+    }
+    m->correct_acceptance = acc / (double)cfg->correct_steps;
+}
+
 static int layer(void *state, const sampler_env *env, long k, double h, double T)
 {
     rwpo_l1 *m = state;
@@ -211,6 +249,12 @@ static int layer(void *state, const sampler_env *env, long k, double h, double T
     phase_update(m, h, T);
     timer_stop(PHASE(update));
 
+    if (env->cfg->correct == CORRECT_PMALA) {
+        timer_start(PHASE(correct));
+        phase_correct(m, k, h);
+        timer_stop(PHASE(correct));
+    }
+
     if (m->neighbours < 1.05 && !m->warned_identity && !env->quiet) {
         log_warn("layer %ld: the attention has degenerated to the identity (effective "
                  "neighbours %.3f): particles are far apart relative to sqrt(T/beta)%s", k,
@@ -223,12 +267,17 @@ static int layer(void *state, const sampler_env *env, long k, double h, double T
 
 static void values(const void *state, double *out)
 {
-    out[0] = ((const rwpo_l1 *)state)->neighbours;
+    const rwpo_l1 *m = state;
+    out[0] = m->neighbours;
+    if (m->env->cfg->correct == CORRECT_PMALA)
+        out[1] = m->correct_acceptance;
 }
 
 static void restore(void *state, const double *in)
 {
-    ((rwpo_l1 *)state)->neighbours = in ? in[0] : NAN;
+    rwpo_l1 *m = state;
+    m->neighbours = in ? in[0] : NAN;
+    m->correct_acceptance = in && m->env->cfg->correct == CORRECT_PMALA ? in[1] : NAN;
 }
 
 /* The ring's two buffers, the online-softmax state, the key bias and the kernel scratch. */
@@ -237,25 +286,26 @@ static double bytes(const rwpo_config *cfg, long max_local, int n_ranks)
     (void)n_ranks;
     const double nl = (double)max_local, d = (double)cfg->dim;
     const double n_state = cfg->weights == WEIGHTS_JOINT ? nl : nl * d;
+    const double correct =
+        cfg->correct == CORRECT_PMALA ? pmala_chains_bytes(max_local, cfg->dim) : 0.0;
     return 8.0 * (2.0 * nl * (double)key_width(cfg) + 3.0 * n_state + 2.0 * nl * d +
-                  (double)attention_work_size(cfg->block, cfg->dim));
+                  (double)attention_work_size(cfg->block, cfg->dim)) +
+           correct;
 }
 
 static const char *const own_names[] = {"neighbours"};
+static const char *const own_names_correct[] = {"neighbours", "correct_acceptance"};
 
-const sampler_method rwpo_l1_method = {
-    .name = "rwpo_l1",
-    .phases = phases,
-    .n_phases = N_PHASES,
-    .obs_names = own_names,
-    .n_obs = 1,
-    .ckpt_names = own_names,
-    .n_ckpt = 1,
-    .create = create,
-    .layer = layer,
-    .values = values,
-    .save = values,
-    .restore = restore,
-    .destroy = destroy,
-    .bytes = bytes,
-};
+/* The table of rwpo_l1 with its phases and own values (the same as its checkpoint values). */
+#define RWPO_L1_TABLE(phase_table, n_phase, names, n_names)                                     \
+    {                                                                                           \
+        .name = "rwpo_l1", .phases = phase_table, .n_phases = n_phase, .obs_names = names,      \
+        .n_obs = n_names, .ckpt_names = names, .n_ckpt = n_names, .create = create,             \
+        .layer = layer, .values = values, .save = values, .restore = restore,                   \
+        .destroy = destroy, .bytes = bytes,                                                     \
+    }
+
+const sampler_method rwpo_l1_method = RWPO_L1_TABLE(phases, N_PHASES, own_names, 1);
+
+const sampler_method rwpo_l1_correct_method =
+    RWPO_L1_TABLE(phases_correct, N_PHASES_CORRECT, own_names_correct, 2);

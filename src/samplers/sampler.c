@@ -26,7 +26,8 @@ const sampler_method *sampler_of(const rwpo_config *cfg)
 {
     switch (cfg->method) {
     case METHOD_RWPO_L1:
-        return complete(&rwpo_l1_method);
+        return complete(cfg->correct == CORRECT_PMALA ? &rwpo_l1_correct_method
+                                                      : &rwpo_l1_method);
     case METHOD_ULA:
         return complete(&ula_method);
     case METHOD_MYULA:

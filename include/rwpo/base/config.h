@@ -38,6 +38,8 @@ typedef enum {
 #define CONFIG_GIBBS_MAX_DIM 500
 typedef enum { NORMALISER_EXACT = 0, NORMALISER_MOREAU = 1 } config_normaliser;
 typedef enum { WEIGHTS_COORDINATEWISE = 0, WEIGHTS_JOINT = 1 } config_weights;
+/** sampler.correct (rwpo_l1): none, or pmala steps after every layer. */
+typedef enum { CORRECT_NONE = 0, CORRECT_PMALA = 1 } config_correct;
 typedef enum { RING_OVERLAP = 0, RING_BLOCKING = 1 } config_ring;
 typedef enum { KERNEL_FAST = 0, KERNEL_REFERENCE = 1 } config_kernel;
 typedef enum {
@@ -84,6 +86,9 @@ typedef struct {
     char schedule[CONFIG_STR]; /**< "layer:h, layer:h" */
     config_normaliser normaliser;
     config_weights weights;
+    config_correct correct;    /**< rwpo_l1: none | pmala (steps after every layer) */
+    long correct_steps;        /**< rwpo_l1, correct = pmala: P-MALA steps per layer K (>= 1) */
+    double correct_h;          /**< rwpo_l1: P-MALA step size; 0 means "= h" (unset) */
     /* [problem] */
     config_problem problem;
     char problem_mean[CONFIG_LIST]; /**< gaussian: mu, one value or d values */

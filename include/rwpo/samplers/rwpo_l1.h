@@ -18,4 +18,10 @@
 /** The method table. */
 extern const sampler_method rwpo_l1_method;
 
+/** rwpo_l1 with sampler.correct = pmala: the same layer followed by sampler.correct_steps exact
+ *  P-MALA steps per particle (random numbers: RNG_STREAM_CORRECT, see
+ *  src/samplers/pmala_step.h); own observables and checkpoint values neighbours and
+ *  correct_acceptance (the mean acceptance rate of the layer's steps). */
+extern const sampler_method rwpo_l1_correct_method;
+
 #endif /* RWPO_RWPO_L1_H */
