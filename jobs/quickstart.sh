@@ -8,6 +8,8 @@ mkdir -p out
 # MPI as root needs these two; more ranks than cores needs oversubscription.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1
-mpirun -np 2 --bind-to none build/src/rwpo run configs/quickstart.ini "$@"
+# --restart auto: a second invocation continues (or says "already complete") instead of being
+# refused for an existing out/quickstart.h5; pass --set run.layers=200 to extend the run.
+mpirun -np 2 --bind-to none build/src/rwpo run configs/quickstart.ini --restart auto "$@"
 echo
 build/src/rwpo info out/quickstart.h5 | head -20
