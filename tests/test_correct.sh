@@ -13,30 +13,8 @@
 set -u
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-cat > g.ini <<EOF
-[run]
-output = out.h5
-layers = 20
-every = 5
-checkpoint_every = 8
-progress = 1000
-[particles]
-n = 7
-dim = 3
-init_scale = 2
-[sampler]
-beta = 2
-lambda = 0.3
-h = 0.05
-schedule = 11:0.02
-correct = pmala
-correct_steps = 2
-correct_h = 0.1
-[problem]
-type = gaussian
-mean = 1, -1, 0.5
-std = 0.7
-EOF
+mc_ini g.ini rwpo_l1 "type = gaussian" "mean = 1, -1, 0.5" "std = 0.7"
+sed -i '/^schedule/a correct = pmala\ncorrect_steps = 2\ncorrect_h = 0.1' g.ini
 
 # --- rank counts -------------------------------------------------------------------------------
 for np in 1 2 3; do

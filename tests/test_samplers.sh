@@ -14,31 +14,6 @@
 set -u
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-# mc_ini FILE METHOD PROBLEM_LINES...: a small run of METHOD (20 layers, frames every 5)
-mc_ini() {
-    file=$1; method=$2; shift 2
-    cat > "$file" <<EOF
-[run]
-output = out.h5
-layers = 20
-every = 5
-checkpoint_every = 8
-progress = 1000
-[particles]
-n = 7
-dim = 3
-init_scale = 2
-[sampler]
-method = $method
-beta = 2
-lambda = 0.3
-h = 0.05
-schedule = 11:0.02
-[problem]
-EOF
-    for line in "$@"; do echo "$line" >> "$file"; done
-}
-
 # same_positions A B: every recorded frame's positions bitwise equal
 same_positions() { h5diff -q "$1" "$2" /particles/cloud/position/value > /dev/null 2>&1; }
 

@@ -24,6 +24,7 @@
 
 #include "rwpo/base/comm.h"
 #include "rwpo/base/config.h"
+#include "rwpo/io/h5md.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -79,6 +80,16 @@ static void fz_setup(int *argc, char ***argv)
         perror("fuzz: /dev/null");
         exit(1);
     }
+}
+
+/** Fail when an HDF5 identifier is still open after `after`: the io modules close everything
+ *  before they return (h5md_open_ids, the count behind RWPO_CHECK_HDF5_IDS). */
+static inline void fz_check_closed(const char *after)
+{
+    const long open = h5md_open_ids();
+    if (open != 0)
+        fz_fail("%ld HDF5 object(s) left open after %s (the io modules close every identifier "
+                "before returning)", open, after);
 }
 
 /** "<scratch>/<name>" in a static buffer. */

@@ -26,14 +26,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static void check_closed(const char *after)
-{
-    ssize_t open = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL);
-    if (open != 0)
-        fz_fail("%zd HDF5 object(s) left open after %s (input.h: nothing is kept open between "
-                "calls)", open, after);
-}
-
 static void one_dataset(const char *path, const char *dset)
 {
     char spec[PATH_MAX + 64], err[1024];
@@ -44,18 +36,18 @@ static void one_dataset(const char *path, const char *dset)
     memset(err, 'x', sizeof err);
     int rc = input_dataset_shape(spec, &nd, dims, err, sizeof err);
     fz_check_err("input_dataset_shape", rc, err, sizeof err);
-    check_closed("input_dataset_shape");
+    fz_check_closed("input_dataset_shape");
     if (rc != 0) {
         /* the readers must refuse it too */
         double v[4];
         memset(err, 'x', sizeof err);
         rc = input_read_vector(spec, 4, v, err, sizeof err);
         fz_check_err("input_read_vector", rc, err, sizeof err);
-        check_closed("input_read_vector");
+        fz_check_closed("input_read_vector");
         memset(err, 'x', sizeof err);
         rc = input_read_matrix(spec, comm_world(), 2, 2, 0, 2, v, err, sizeof err);
         fz_check_err("input_read_matrix", rc, err, sizeof err);
-        check_closed("input_read_matrix");
+        fz_check_closed("input_read_matrix");
         return;
     }
     if ((nd != 1 && nd != 2) || dims[0] < 0 || dims[1] < 0 || (nd == 1 && dims[1] != 1))
@@ -73,7 +65,7 @@ static void one_dataset(const char *path, const char *dset)
     memset(err, 'x', sizeof err);
     rc = input_read_vector(spec, n, buf, err, sizeof err);
     fz_check_err("input_read_vector", rc, err, sizeof err);
-    check_closed("input_read_vector");
+    fz_check_closed("input_read_vector");
     if (!is_vector && rc == 0)
         fz_fail("input_read_vector accepted a [%ld][%ld] matrix as a vector", dims[0], dims[1]);
     for (long i = 0; rc == 0 && i < n; i++)
@@ -82,7 +74,7 @@ static void one_dataset(const char *path, const char *dset)
     memset(err, 'x', sizeof err);
     rc = input_read_vector(spec, n + 1, buf, err, sizeof err);
     fz_check_err("input_read_vector", rc, err, sizeof err);
-    check_closed("input_read_vector");
+    fz_check_closed("input_read_vector");
     if (rc == 0)
         fz_fail("input_read_vector accepted %ld entries from a dataset of %ld", n + 1, n);
 
@@ -96,7 +88,7 @@ static void one_dataset(const char *path, const char *dset)
         memset(err, 'x', sizeof err);
         rc = input_read_matrix(spec, comm_world(), N, d, 0, N, x, err, sizeof err);
         fz_check_err("input_read_matrix", rc, err, sizeof err);
-        check_closed("input_read_matrix");
+        fz_check_closed("input_read_matrix");
         for (long i = 0; rc == 0 && i < total; i++)
             if (!isfinite(x[i]))
                 fz_fail("input_read_matrix returned non-finite entry %ld", i);
@@ -104,14 +96,14 @@ static void one_dataset(const char *path, const char *dset)
             memset(err, 'x', sizeof err);
             int r1 = input_read_matrix(spec, comm_world(), N, d, 1, N - 1, x + d, err, sizeof err);
             fz_check_err("input_read_matrix", r1, err, sizeof err);
-            check_closed("input_read_matrix");
+            fz_check_closed("input_read_matrix");
             if (rc == 0 && r1 != 0)
                 fz_fail("input_read_matrix read all rows but not rows 1..%ld: %s", N - 1, err);
         }
         memset(err, 'x', sizeof err);
         rc = input_read_matrix(spec, comm_world(), N + 1, d, 0, 0, NULL, err, sizeof err);
         fz_check_err("input_read_matrix", rc, err, sizeof err);
-        check_closed("input_read_matrix");
+        fz_check_closed("input_read_matrix");
         if (rc == 0)
             fz_fail("input_read_matrix accepted N = %ld for a [%ld][%d] dataset", N + 1, N, d);
         free(x);

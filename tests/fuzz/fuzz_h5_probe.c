@@ -25,14 +25,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static void check_closed(const char *after)
-{
-    ssize_t open = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL);
-    if (open != 0)
-        fz_fail("%zd HDF5 object(s) left open after %s (probe.h: files are closed before "
-                "returning)", open, after);
-}
-
 static volatile double fz_sink;
 
 static void obs_cb(const probe_observable *o, void *user)
@@ -66,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(err, 'x', sizeof err);
     int rc = probe_file(path, &pi, err, sizeof err);
     fz_check_err("probe_file", rc, err, sizeof err);
-    check_closed("probe_file");
+    fz_check_closed("probe_file");
     if (rc == 0) {
         if (!pi.creator || strcmp(pi.creator, "rwpo") != 0 || !pi.config_ini || !pi.steps ||
             pi.n_rec < 0 || (pi.n_rec > 0 && !pi.times))
@@ -100,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             r = input_read_frame(path, comm_world(), pi.n_rec - 1, pi.n_global, pi.dim, 0,
                                  pi.n_global, x, err, sizeof err);
             fz_check_err("input_read_frame", r, err, sizeof err);
-            check_closed("input_read_frame");
+            fz_check_closed("input_read_frame");
             free(x);
         }
         probe_free(&pi);
@@ -110,15 +102,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     int count = 0;
     int n = probe_last_observables(path, obs_cb, &count);
-    check_closed("probe_last_observables");
+    fz_check_closed("probe_last_observables");
     if (n >= 0 && n != count)
         fz_fail("probe_last_observables returned %d but handed over %d observables", n, count);
 
     memset(err, 'x', sizeof err);
     rc = probe_print_info(path, fz_null, err, sizeof err);
     fz_check_err("probe_print_info", rc, err, sizeof err);
-    check_closed("probe_print_info");
+    fz_check_closed("probe_print_info");
     (void)probe_print_posterior(path, fz_null);
-    check_closed("probe_print_posterior");
+    fz_check_closed("probe_print_posterior");
     return 0;
 }
