@@ -146,7 +146,7 @@ LIMITS="-timeout=5 -rss_limit_mb=2048 -malloc_limit_mb=1024"
 classify() {
     awk -v strict="$STRICT" '
         function runtime(l) {
-            return l ~ /__sanitizer|__asan|__ubsan|__lsan|__interceptor_|fuzzer::|in (malloc|calloc|realloc|free|abort|raise|gsignal|memcpy|memmove|memset|strdup|strlen) |libc\.so|__libc_start|_start |__wrap_H5|h5_guard\.c/
+            return l ~ /__sanitizer|__asan|__ubsan|__lsan|__interceptor_|fuzzer::|in (malloc|calloc|realloc|free|abort|raise|gsignal|memcpy|memmove|memset|strdup|strlen) |libc\.so|sysdeps\/|__mem(cpy|move|set)_|__libc_start|_start |__wrap_H5|h5_guard\.c/
         }
         function lib(l) { return l ~ /libhdf5|libmpi\.so|libopen-pal|libopen-rte|libpmix|openmpi\/lib|mca_/ }
         /==fuzz== check failed|LeakSanitizer: detected/ { verdict = "rwpo" }
