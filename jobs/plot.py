@@ -1,6 +1,6 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Plots of rwpo runs and sweeps (PNG). Needs Debian's python3-h5py python3-matplotlib
-(run with /usr/bin/python3).
+python3-numpy (run with /usr/bin/python3).
 
   plot.py run FILE.h5 [--coords 1,2] [--layers 0,10,50,100] [-o run.png]
       marginal histograms of the chosen coordinates (1-based) at several recorded layers, and
@@ -10,13 +10,30 @@
       of `rwpo summarize`; missing or incomplete points are left blank. NAME is any column: an
       observable, or with `rwpo summarize --reference REF` a comparison with the reference
       (ref_mean_error, ref_w1_max, ref_w1_mean, ref_corr_error, ref_energy, ref_agrees)
+  plot.py corner FILE.h5 [--coords 1,2,5] [--layer K] [--reference REF] [-o corner.png]
+      pairwise scatter of the chosen coordinates with their marginal histograms on the diagonal;
+      REF (a run file: its last layer, or path.h5:/dataset of samples [n][d]) in a second colour
+The exact target marginal is drawn (dashed) over the histograms of `run` and `corner` whenever the
+problem has one: gaussian, mixture_laplace, none (the Laplace prior), linear with lambda = 0.
+Installed, this script is `rwpo-plot`.
 """
 import argparse
 import csv
+import importlib.util
 import math
+import os
 import sys
 
-import matplotlib
+# Installed as rwpo-plot: say which Debian packages are missing instead of a traceback.
+_MISSING = [pkg for mod, pkg in (("h5py", "python3-h5py"), ("matplotlib", "python3-matplotlib"),
+                                 ("numpy", "python3-numpy")) if importlib.util.find_spec(mod) is None]
+if _MISSING:
+    sys.exit(f"{os.path.basename(sys.argv[0])}: {sys.executable} cannot import "
+             f"{', '.join(p[8:] for p in _MISSING)}: apt-get install {' '.join(_MISSING)} (Debian)"
+             + ("" if sys.executable == "/usr/bin/python3" else " and run it with /usr/bin/python3")
+             + ", or use a Python that has them")
+
+import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -59,6 +76,7 @@ def plot_run(args):
             metrics[name] = (np.asarray(g["step"][:]), v.reshape(len(v), -1))
         beta = f["parameters"].attrs.get("sampler.beta")
         lam = f["parameters"].attrs.get("sampler.lambda")
+        exact = exact_marginals(f, d)
     fig, axes = plt.subplots(1, len(coords) + 1, figsize=(4.2 * (len(coords) + 1), 3.6))
     cmap = plt.get_cmap("viridis")
     for a, c in zip(axes, coords):
@@ -66,6 +84,7 @@ def plot_run(args):
             x = frames[r][:, c - 1]
             a.hist(x, bins=60, density=True, histtype="step", lw=1.4,
                    color=cmap(j / max(1, len(rows) - 1)), label=f"layer {steps[r]}")
+        draw_exact(a, exact.get(c))
         a.set_xlabel(f"x{c}")
         a.set_ylabel("density")
         a.set_title(f"marginal of coordinate {c}")
@@ -131,6 +150,207 @@ def plot_heatmap(args):
     print(f"plot.py: wrote {args.output} ({metric}, {done} points)")
 
 
+# ---- exact target marginals (drawn over the histograms of `run` and `corner`) -----------------
+
+MIXTURE_CENTRES = ((8.0, -4.0), (-4.0, -8.0), (-8.0, 4.0), (4.0, -8.0))
+
+
+def _attr_text(attrs, key, default=""):
+    v = attrs.get(key, default)
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def _density_on_grid(x, logp):
+    """A density function from log-density values on an even grid: normalised by the trapezoidal
+    rule, interpolated linearly, 0 outside the grid."""
+    p = np.exp(logp - logp.max())
+    p /= np.trapz(p, x)
+    return lambda u: np.interp(np.asarray(u, dtype=float), x, p, left=0.0, right=0.0)
+
+
+def gauss_l1_marginal(mu, s, beta, lam):
+    """Density of q(u) ∝ exp(-beta ((u - mu)^2 / (2 s^2) + lam |u|)): N(mu, s^2/beta) at lam = 0,
+    otherwise on a grid (0 is a node, so the kink is resolved) over mu +- 40 sd."""
+    sd = s / math.sqrt(beta)
+    if lam == 0:
+        return lambda u: np.exp(-0.5 * ((np.asarray(u) - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
+    h = min(sd / 200, 0.01)
+    reach = abs(mu) + 40 * sd
+    x = np.arange(-math.ceil(reach / h), math.ceil(reach / h) + 1) * h
+    return _density_on_grid(x, -beta * ((x - mu) ** 2 / (2 * s * s) + lam * np.abs(x)))
+
+
+def mixture_marginal(coord, beta, lam):
+    """Exact marginal of coordinate coord (0 or 1) of the mixture_laplace target: the (x1, x2)
+    density S(x1, x2)^beta exp(-beta lam (|x1| + |x2|)), S = sum_c 1/4 N-kernel(x - a_c, 4 I),
+    integrated over the other coordinate by the trapezoidal rule on the same even grid (0 a node)
+    over +- (8 + D), beyond which it is below exp(-50) of its maximum (as src/problems/marginal.c)."""
+    reach = 8 + math.sqrt(8 * (50 / beta + math.log(4) + 8 * lam))
+    h = min(0.02, 0.1 / math.sqrt(beta))
+    g = np.arange(-math.ceil(reach / h), math.ceil(reach / h) + 1) * h
+    keep = np.array([c[coord] for c in MIXTURE_CENTRES])
+    other = np.array([c[1 - coord] for c in MIXTURE_CENTRES])
+    lx = -(g[:, None] - keep[None, :]) ** 2 / 8          # [x][c]
+    ly = -(g[:, None] - other[None, :]) ** 2 / 8         # [y][c]
+    mx, my = lx.max(axis=1), ly.max(axis=1)
+    ex, ey = np.exp(lx - mx[:, None]), np.exp(ly - my[:, None])
+    logp = np.empty_like(g)
+    for i in range(0, len(g), 256):                      # rows of x at a time: bounded memory
+        s_xy = 0.25 * ex[i:i + 256] @ ey.T               # S / exp(M(x) + M(y))
+        logv = beta * (np.log(s_xy) + my[None, :] - lam * np.abs(g)[None, :])
+        top = logv.max(axis=1)
+        logp[i:i + 256] = top + np.log(np.trapz(np.exp(logv - top[:, None]), g, axis=1)) \
+            + beta * (mx[i:i + 256] - lam * np.abs(g[i:i + 256]))
+    return _density_on_grid(g, logp)
+
+
+def _linear_posterior(f, attrs, beta):
+    """Mean and covariance of the exact Gaussian posterior of a linear problem at lambda = 0: as
+    the run stored them (/problem/exact_mean, exact_cov: a finished run), else from the operator
+    and data files (operator = file). None when neither is available."""
+    if "problem/exact_mean" in f and "problem/exact_cov" in f:
+        return f["problem/exact_mean"][:], f["problem/exact_cov"][:]
+    if _attr_text(attrs, "problem.operator") != "file":
+        return None
+    import h5py
+    arrays = []
+    for key in ("problem.operator_file", "problem.data_file"):
+        path, _, ds = _attr_text(attrs, key).rpartition(":")
+        try:
+            with h5py.File(path, "r") as g:
+                arrays.append(np.asarray(g[ds][:], dtype=float))
+        except (OSError, KeyError):
+            return None
+    A, b = arrays
+    sigma = float(attrs["problem.sigma"])
+    gram = A.T @ A
+    return np.linalg.solve(gram, A.T @ b), sigma ** 2 / beta * np.linalg.inv(gram)
+
+
+def exact_marginals(f, d):
+    """{coordinate (1-based): density function} of the target's exact marginals, for the
+    problems that have them: gaussian (N(mu, s^2/beta) at lambda = 0, quadrature otherwise),
+    mixture_laplace (every coordinate), none (the Laplace prior), linear at lambda = 0 (the
+    Gaussian posterior); {} otherwise (logistic, linear with lambda > 0)."""
+    attrs = f["parameters"].attrs
+    kind = _attr_text(attrs, "problem.type")
+    beta, lam = float(attrs["sampler.beta"]), float(attrs["sampler.lambda"])
+    if kind == "gaussian":
+        mu = [float(v) for v in _attr_text(attrs, "problem.mean", "0").split(",")]
+        mu = mu * d if len(mu) == 1 else mu
+        s = float(attrs.get("problem.std", 1.0))
+        return {k + 1: gauss_l1_marginal(mu[k], s, beta, lam) for k in range(d)}
+    if kind == "mixture_laplace" and d >= 2:
+        out = {k + 1: mixture_marginal(k, beta, lam) for k in range(2)}
+        rest = gauss_l1_marginal(0.0, 2.0, beta, lam)    # f = u^2/8 per coordinate beyond 2
+        out.update({k: rest for k in range(3, d + 1)})
+        return out
+    if kind == "none" and lam > 0:
+        rate = beta * lam
+        return {k: (lambda u: 0.5 * rate * np.exp(-rate * np.abs(np.asarray(u))))
+                for k in range(1, d + 1)}
+    if kind == "linear" and lam == 0:
+        post = _linear_posterior(f, attrs, beta)
+        if post is None:
+            return {}
+        mean, cov = post
+        return {k + 1: gauss_l1_marginal(float(mean[k]), math.sqrt(beta * cov[k, k]), beta, 0.0)
+                for k in range(d)}
+    return {}
+
+
+def draw_exact(ax, density):
+    """Draw a density over an axis' current x range (nothing when density is None)."""
+    if density is None:
+        return
+    x = np.linspace(*ax.get_xlim(), 600)
+    ax.plot(x, density(x), color="k", ls="--", lw=1.2, label="exact target")
+
+
+# ---- corner plot: a run's particles (and a reference sample) pairwise ---------------------------
+
+def read_sample(spec, layer=None, what="reference"):
+    """Samples [n][d] and a label from a run file (its last recorded layer, or `layer`) or from
+    path.h5:/dataset."""
+    import h5py
+    path, sep, ds = spec.rpartition(":/")
+    path, ds = (path, "/" + ds) if sep else (spec, None)
+    try:
+        with h5py.File(path, "r") as f:
+            if ds is not None:
+                x = np.asarray(f[ds][:], dtype=float)
+                if x.ndim != 2:
+                    sys.exit(f"plot.py: {spec} is not a 2-D dataset [n][d] (shape {x.shape})")
+                return x, spec, None
+            steps = [int(s) for s in f["particles/cloud/position/step"][:]]
+            row = len(steps) - 1
+            if layer is not None:
+                if layer not in steps:
+                    sys.exit(f"plot.py: layer {layer} of {path} is not recorded (recorded: "
+                             f"{steps[0]}..{steps[-1]})")
+                row = steps.index(layer)
+            x = f["particles/cloud/position/value"][row]
+            return x, f"{path} layer {steps[row]}", exact_marginals(f, x.shape[1])
+    except (OSError, KeyError) as e:
+        sys.exit(f"plot.py: cannot read the {what} {spec}: {e} (allowed: a run file or "
+                 f"path.h5:/dataset of samples [n][d])")
+
+
+def _thin(x, n_max=4000):
+    """At most n_max rows, evenly spaced (a scatter of 10^5 points shows nothing more)."""
+    return x if len(x) <= n_max else x[np.linspace(0, len(x) - 1, n_max).astype(int)]
+
+
+def plot_corner(args):
+    x, label, exact = read_sample(args.file, args.layer, "run")
+    d = x.shape[1]
+    coords = [int(c) for c in args.coords.split(",")] if args.coords else list(range(1, min(d, 4) + 1))
+    bad = [c for c in coords if not 1 <= c <= d]
+    if bad:
+        sys.exit(f"plot.py: coordinates {bad} out of range (allowed: 1..{d})")
+    ref = None
+    if args.reference:
+        ref, ref_label, _ = read_sample(args.reference)
+        if ref.shape[1] != d:
+            sys.exit(f"plot.py: the reference has d = {ref.shape[1]}, the run d = {d}")
+    n = len(coords)
+    fig, axes = plt.subplots(n, n, figsize=(2.3 * n + 0.8, 2.3 * n + 0.6), squeeze=False)
+    xs, rs = _thin(x), _thin(ref) if ref is not None else None
+    for i, ci in enumerate(coords):
+        for j, cj in enumerate(coords):
+            a = axes[i, j]
+            if j > i:
+                a.axis("off")
+                continue
+            if i == j:
+                both = x[:, ci - 1] if ref is None else np.concatenate([x[:, ci - 1], ref[:, ci - 1]])
+                lo, hi = np.quantile(both, [0.001, 0.999])
+                bins = np.linspace(lo, hi, 50)
+                a.hist(x[:, ci - 1], bins=bins, density=True, histtype="step", color="C0", lw=1.4,
+                       label=label)
+                if ref is not None:
+                    a.hist(ref[:, ci - 1], bins=bins, density=True, histtype="step", color="C1",
+                           lw=1.4, label=ref_label)
+                draw_exact(a, exact.get(ci) if exact else None)
+                a.set_yticks([])
+            else:
+                if rs is not None:
+                    a.scatter(rs[:, cj - 1], rs[:, ci - 1], s=3, color="C1", alpha=0.35, lw=0)
+                a.scatter(xs[:, cj - 1], xs[:, ci - 1], s=3, color="C0", alpha=0.5, lw=0)
+            if i == n - 1:
+                a.set_xlabel(f"x{cj}")
+            if j == 0 and i > 0:
+                a.set_ylabel(f"x{ci}")
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="upper right", fontsize=8, frameon=False)
+    fig.suptitle(f"{label}: {len(x)} particles" + (f"; reference {len(ref)} samples"
+                                                    if ref is not None else ""), fontsize=9, x=0.02,
+                 ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    fig.savefig(args.output, dpi=110)
+    print(f"plot.py: wrote {args.output}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest="what", required=True)
@@ -144,7 +364,18 @@ def main():
     h.add_argument("--metric", help="CSV column (default: the problem's first metric), e.g. "
                    "ref_w1_max of summarize --reference")
     h.add_argument("-o", "--output", default="heatmap.png")
+    c = sub.add_parser("corner", help="pairwise scatter and marginals of chosen coordinates, "
+                       "with a reference sample")
+    c.add_argument("file", help="a run (or checkpoint) file")
+    c.add_argument("--coords", help="1-based coordinates, e.g. 1,2,5 (default: the first four)")
+    c.add_argument("--layer", type=int, help="recorded layer (default: the last)")
+    c.add_argument("--reference", help="a run file (its last layer) or path.h5:/dataset of "
+                   "samples [n][d], drawn in a second colour")
+    c.add_argument("-o", "--output", default="corner.png")
+    c.set_defaults(func=plot_corner)
     args = p.parse_args()
+    if getattr(args, "func", None):
+        return args.func(args)
     plot_run(args) if args.what == "run" else plot_heatmap(args)
 
 

@@ -6,6 +6,7 @@
 
 #include "rwpo/base/log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,16 @@ void comm_finalize(void)
     MPI_Finalized(&flag);
     if (!flag)
         MPI_Finalize();
+}
+
+void comm_library_version(char *buf, size_t n)
+{
+    char lib[MPI_MAX_LIBRARY_VERSION_STRING] = "";
+    int len = 0, major = 0, minor = 0;
+    MPI_Get_library_version(lib, &len);
+    MPI_Get_version(&major, &minor);
+    lib[strcspn(lib, "\r\n")] = '\0'; /* the first line: Open MPI's is one line */
+    snprintf(buf, n, "%s (MPI standard %d.%d)", lib, major, minor);
 }
 
 MPI_Comm comm_world(void) { return MPI_COMM_WORLD; }

@@ -27,6 +27,7 @@
 #include "rwpo/cli/summary.h"
 #include "rwpo/cli/sweep.h"
 #include "rwpo/cli/verify.h"
+#include "rwpo/cli/version.h"
 #include "rwpo/io/h5md.h"
 #include "rwpo/io/probe.h"
 #include "rwpo/run/ckpt.h"
@@ -539,7 +540,7 @@ int main(int argc, char **argv)
         code = 0;
     } else if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
         if (comm_rank() == 0)
-            printf("rwpo %s (%s)\n", RWPO_VERSION, RWPO_GIT_REVISION);
+            version_print(stdout);
         code = 0;
     } else if (argc >= 2 && strcmp(argv[1], "bench") == 0) {
         code = bench_main(argc - 1, argv + 1);

@@ -16,6 +16,11 @@
 void comm_init(int *argc, char ***argv);
 /** Finalise MPI. */
 void comm_finalize(void);
+/**
+ * The MPI library's own description (MPI_Get_library_version, first line) and the MPI standard
+ * it implements, into buf (capacity n, always terminated). Local; callable before MPI_Init.
+ */
+void comm_library_version(char *buf, size_t n);
 /** The world communicator (for HDF5 and the ring). */
 MPI_Comm comm_world(void);
 /** This rank and the number of ranks in the world. */
