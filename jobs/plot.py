@@ -234,6 +234,8 @@ def exact_marginals(f, d):
     Gaussian posterior); {} otherwise (logistic, linear with lambda > 0)."""
     attrs = f["parameters"].attrs
     kind = _attr_text(attrs, "problem.type")
+    if "sampler.beta" not in attrs or "sampler.lambda" not in attrs:
+        return {}
     beta, lam = float(attrs["sampler.beta"]), float(attrs["sampler.lambda"])
     if kind == "gaussian":
         mu = [float(v) for v in _attr_text(attrs, "problem.mean", "0").split(",")]

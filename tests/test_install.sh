@@ -190,7 +190,7 @@ sed -e 's/\\f[BIRP]//g' -e 's/\\-/-/g' -e 's/\\e/\\/g' "$MAN1" > man.plain
 absent=""
 for w in $(rwpo --help | sed -n 's/^ *\(usage:\)\{0,1\} *rwpo \([a-z]*\).*/\2/p' | sort -u) \
          $(rwpo --help | grep -o -- '--[a-z][a-z-]*' | sort -u) \
-         $(rwpo --keys | sed -n 's/^| \([a-z_]*\.[a-z_0-9]*\) |.*/\1/p'); do
+         $(rwpo --keys | sed -n 's/^| \([a-z_]*\.[A-Za-z_0-9]*\) |.*/\1/p'); do
     grep -qw -- "$w" man.plain || absent="$absent $w"
 done
 [ -z "$absent" ] && ok "man page names every command, option and key of --help and --keys" \
