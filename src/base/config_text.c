@@ -46,6 +46,18 @@ void config_print(const rwpo_config *cfg, FILE *out)
     free(s);
 }
 
+/* The keys of the generative runs while unused (no reference file; no flow and no read-out):
+ * left out of the printed configuration and the parameters, so that other runs' outputs are
+ * unchanged. */
+static int generative_off(const rwpo_config *c, const key_spec *k)
+{
+    if (strcmp(k->section, "flow") == 0)
+        return !c->flow_file[0] && !(c->flow_readout_lambda > 0);
+    return !c->reference_file[0] && strcmp(k->section, "problem") == 0 &&
+           (strcmp(k->key, "reference_file") == 0 || strcmp(k->key, "directions") == 0 ||
+            strcmp(k->key, "quality_every") == 0);
+}
+
 char *config_to_ini(const rwpo_config *cfg)
 {
     size_t cap = 4096, len = 0;
@@ -57,7 +69,7 @@ char *config_to_ini(const rwpo_config *cfg)
     char val[CONFIG_LIST];
     for (int i = 0; i < config_n_keys; i++) {
         const key_spec *k = &config_keys[i];
-        if (!config_key_applies(cfg, k))
+        if (!config_key_applies(cfg, k) || generative_off(cfg, k))
             continue;
         value_text(cfg, k, val, sizeof val);
         size_t need = strlen(val) + strlen(k->key) + strlen(k->section) + 64;
@@ -92,7 +104,7 @@ int config_params(const rwpo_config *cfg, rwpo_param **out)
     int n = 0;
     for (int i = 0; i < config_n_keys; i++) {
         const key_spec *k = &config_keys[i];
-        if (!config_key_applies(cfg, k))
+        if (!config_key_applies(cfg, k) || generative_off(cfg, k))
             continue;
         const char *field = (const char *)cfg + k->offset;
         char *name = names + (size_t)i * NAME;
@@ -165,7 +177,12 @@ void config_print_reference(FILE *out)
  * problem, N, d and the seed. Output cadence, names, kernel tuning and init keys do not. */
 static int is_physics(const key_spec *k)
 {
-    if (strcmp(k->section, "sampler") == 0 || strcmp(k->section, "problem") == 0)
+    if (strcmp(k->section, "problem") == 0) /* the sample-quality keys only observe */
+        return strcmp(k->key, "reference_file") != 0 && strcmp(k->key, "directions") != 0 &&
+               strcmp(k->key, "quality_every") != 0;
+    if (strcmp(k->section, "flow") == 0)
+        return strcmp(k->key, "readout_lambda") != 0;
+    if (strcmp(k->section, "sampler") == 0)
         return 1;
     if (strcmp(k->section, "particles") == 0)
         return strcmp(k->key, "n") == 0 || strcmp(k->key, "dim") == 0;
@@ -179,8 +196,9 @@ static int is_physics(const key_spec *k)
  * their hash. */
 static int is_correct_off(const rwpo_config *c, const key_spec *k)
 {
-    return c->correct == CORRECT_NONE && strcmp(k->section, "sampler") == 0 &&
-           strncmp(k->key, "correct", 7) == 0;
+    return (c->correct == CORRECT_NONE && strcmp(k->section, "sampler") == 0 &&
+            strncmp(k->key, "correct", 7) == 0) ||
+           (!c->flow_file[0] && strcmp(k->section, "flow") == 0); /* likewise: no flow */
 }
 
 int config_physics_diff(const rwpo_config *a, const rwpo_config *b, char *out, size_t outlen)
