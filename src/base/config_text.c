@@ -46,16 +46,31 @@ void config_print(const rwpo_config *cfg, FILE *out)
     free(s);
 }
 
-/* The keys of the generative runs while unused (no reference file; no flow and no read-out):
- * left out of the printed configuration and the parameters, so that other runs' outputs are
- * unchanged. */
-static int generative_off(const rwpo_config *c, const key_spec *k)
+/* The generative keys' groups: the sample-quality keys of [problem], and [flow]. */
+static int generative_group(const key_spec *k)
 {
     if (strcmp(k->section, "flow") == 0)
-        return !c->flow_file[0] && !(c->flow_readout_lambda > 0);
-    return !c->reference_file[0] && strcmp(k->section, "problem") == 0 &&
+        return 2;
+    return strcmp(k->section, "problem") == 0 &&
            (strcmp(k->key, "reference_file") == 0 || strcmp(k->key, "directions") == 0 ||
             strcmp(k->key, "quality_every") == 0);
+}
+
+/* A generative key whose whole group is at its defaults (unused): left out of the printed
+ * configuration and of the parameters, so that the outputs of other runs are unchanged. */
+static int generative_off(const rwpo_config *c, const key_spec *k)
+{
+    const int g = generative_group(k);
+    if (!g)
+        return 0;
+    char v[CONFIG_STR + 64];
+    for (int i = 0; i < config_n_keys; i++)
+        if (generative_group(&config_keys[i]) == g) {
+            value_text(c, &config_keys[i], v, sizeof v);
+            if (strcmp(v, config_keys[i].def) != 0)
+                return 0;
+        }
+    return 1;
 }
 
 char *config_to_ini(const rwpo_config *cfg)
