@@ -9,10 +9,13 @@
  *    distance quantiles to the reference and to training samples (sorting, linear
  *    interpolation), sliced W2 for N != R by expanding both samples to N R equally weighted
  *    points and matching them sorted; N = 37, R = 29, M = 23 (no rank count divides them),
- *    N = 3 (a rank without particles at P = 4), N = R = 64.
+ *    N = 3 (a rank without particles at P = 4), N = R = 64, R = 2 and M = 3 (ranks without
+ *    reference or training rows).
  *  - OT-Flow's Phi, grad_x Phi at four times and the 12-step RK4 generation of 64 points
  *    against the vectors computed by OT-Flow's own code (tests/data/otflow_swissroll_vectors.h5,
  *    tests/data/make_otflow_vectors.py) to 1e-10; each rank its own block of the points.
+ *  - The observables of a run (sim) with held-out and training samples read from files (the
+ *    training set through problem.data_file) against the same naive reference.
  *  - Restarts: a run with 12 flow layers stopped at layer 4 (inside the flow) and one with 3
  *    flow layers stopped at layer 4 (after it) continue bit for bit from the checkpoint and
  *    from the run file's frame.
@@ -147,7 +150,8 @@ static void naive(const double *x, long n, const double *y, long r, const double
 static const struct {
     long n, r, m;
     int d, K;
-} qcases[] = {{37, 29, 23, 3, 16}, {3, 5, 0, 2, 8}, {64, 64, 0, 2, 32}, {20, 41, 7, 1, 4}};
+} qcases[] = {{37, 29, 23, 3, 16}, {3, 5, 0, 2, 8}, {64, 64, 0, 2, 32}, {20, 41, 7, 1, 4},
+               {6, 2, 3, 2, 4}};
 
 static double *sample(long n, int d, uint32_t layer, double shift)
 {
@@ -280,6 +284,58 @@ START_TEST(test_otflow_vectors)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- through the run */
+
+/* The observables of a run whose problem reads held-out and training samples from files
+ * (problem.data_file as samples is set in the struct: in this tree no problem type that takes
+ * it has the key): nn_training and the others against the naive reference on the files' rows. */
+START_TEST(test_run_observables)
+{
+    char vec[900], text[4096], err[CONFIG_ERR];
+    data_path(vec, sizeof vec, "tests/data/otflow_swissroll_vectors.h5");
+    snprintf(text, sizeof text,
+             "[run]\noutput = %s/obs.h5\nlayers = 0\nseed = 3\n[particles]\nn = 23\ndim = 2\n"
+             "[sampler]\nbeta = 1\nlambda = 0.5\nh = 0.02\n[problem]\ntype = none\n"
+             "reference_file = %s:/gen\ndirections = 8\n",
+             g_dir, vec);
+    rwpo_config c;
+    ck_assert_msg(all_ok(config_parse_text("test", text, &c, err, sizeof err) == 0), "%s", err);
+    snprintf(c.data_file, sizeof c.data_file, "%s:/z", vec);
+    int code = -1;
+    sim *s = sim_create(&c, &code);
+    ck_assert_int_eq(all_ok(s != NULL), 1);
+    sim_observe(s);
+    const quality_values got = s->obs->quality->v;
+    double *x = gather_cloud(s->p), *y, *t, dirs[16];
+    long ry, rt;
+    int dy, dt;
+    char spec[1100];
+    snprintf(spec, sizeof spec, "%s:/gen", vec);
+    ck_assert_int_eq(input_read_samples(spec, &ry, &dy, &y, err, sizeof err), 0);
+    snprintf(spec, sizeof spec, "%s:/z", vec);
+    ck_assert_int_eq(input_read_samples(spec, &rt, &dt, &t, err, sizeof err), 0);
+    for (int k = 0; k < 8; k++)
+        memcpy(dirs + 2 * k, quality_direction(s->obs->quality->q, k), 2 * sizeof(double));
+    quality_values want;
+    naive(x, 23, y, ry, t, rt, 2, dirs, 8, &want);
+    int ok = close_to(got.energy, want.energy) && close_to(got.mmd, want.mmd) &&
+             close_to(got.sliced_w2, want.sliced_w2);
+    for (int i = 0; i < 4; i++)
+        ok = ok && close_to(got.nn_reference[i], want.nn_reference[i]) &&
+             close_to(got.nn_training[i], want.nn_training[i]);
+    int named = 0;
+    for (int i = 0; i < s->obs->n_obs; i++)
+        named += strcmp(s->obs->obs[i].name, "nn_training") == 0;
+    ck_assert_msg(all_ok(ok && named == 1 && s->obs->quality->training),
+                  "run observables: nn_training %.17g vs %.17g, energy %.17g vs %.17g",
+                  got.nn_training[0], want.nn_training[0], got.energy, want.energy);
+    sim_destroy(s);
+    free(x);
+    free(y);
+    free(t);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- restarts */
 
 static void restart_case(long steps)
@@ -337,6 +393,7 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, test_vs_naive, 0, (int)(sizeof qcases / sizeof qcases[0]));
     tcase_add_test(tc, test_otflow_vectors);
+    tcase_add_test(tc, test_run_observables);
     tcase_add_test(tc, test_restart_in_flow);
     tcase_add_test(tc, test_restart_after_flow);
     suite_add_tcase(s, tc);

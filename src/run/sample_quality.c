@@ -9,6 +9,7 @@
 
 #include "rwpo/base/comm.h"
 #include "rwpo/base/log.h"
+#include "rwpo/io/input.h"
 
 sample_quality *sample_quality_create(const rwpo_config *cfg, const problem *prob)
 {
@@ -77,4 +78,30 @@ void sample_quality_compute(sample_quality *s, const rwpo_config *cfg, const par
     s->v.energy = s->v.sliced_w2 = s->v.mmd = NAN;
     for (int i = 0; i < 4; i++)
         s->v.nn_reference[i] = s->v.nn_training[i] = NAN;
+}
+
+/* Rows of a samples dataset (0 if unset or unreadable). */
+static double rows_of(const char *spec)
+{
+    int nd = 0;
+    long dims[2] = {0, 0};
+    char err[1024];
+    return spec[0] && input_dataset_shape(spec, &nd, dims, err, sizeof err) == 0 ? (double)dims[0]
+                                                                                 : 0.0;
+}
+
+double sample_quality_bytes(const rwpo_config *cfg, int n_ranks)
+{
+    if (!cfg->reference_file[0])
+        return 0.0;
+    const double P = n_ranks < 1 ? 1.0 : (double)n_ranks, d = (double)cfg->dim;
+    const double N = (double)cfg->n, K = (double)cfg->quality_directions;
+    const double R = rows_of(cfg->reference_file);
+    const double M = cfg->problem != PROBLEM_LINEAR && cfg->problem != PROBLEM_LOGISTIC
+                         ? rows_of(cfg->data_file)
+                         : 0.0;
+    const double big = N > R ? N : R;
+    const double blocks = ceil(R / P) + ceil(M / P);
+    return 8.0 * (2.0 * blocks * d + 2.0 * (ceil(N / P) + blocks) * d + K * d + K * (R + big) +
+                  K + big + 2.0 * big);
 }

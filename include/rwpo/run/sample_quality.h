@@ -54,4 +54,12 @@ int sample_quality_list(const sample_quality *s, rwpo_observable *obs);
 void sample_quality_compute(sample_quality *s, const rwpo_config *cfg, const particles *p,
                             long layer);
 
+/**
+ * Bytes per rank of the sample-quality observables on n_ranks ranks (0 without a reference): the
+ * problem's and the statistics' copies of the reference and training blocks, the ring's two
+ * blocks, the slices (K (R + max(N, R))) and the gathered distances. Serial (reads the shapes of
+ * the datasets; an unreadable one counts as empty: the run refuses it later).
+ */
+double sample_quality_bytes(const rwpo_config *cfg, int n_ranks);
+
 #endif /* RWPO_SAMPLE_QUALITY_H */
