@@ -16,6 +16,11 @@ python3-numpy (run with /usr/bin/python3).
 The exact target marginal is drawn (dashed) over the histograms of `run` and `corner` whenever the
 problem has one: gaussian, mixture_laplace, none (the Laplace prior), linear with lambda = 0.
 Installed, this script is `rwpo-plot`.
+  plot.py samples FILE.h5 [--layer L] [--reference PATH.h5:/ds] [--training PATH.h5:/ds] [-o s.png]
+      generated samples of a generative run (default: its last recorded layer): d = 2 a scatter
+      of the particles over the reference data (problem.reference_file); d = 64 (8x8 images) a
+      grid of generated images, each beside its nearest training image (problem.data_file, else
+      the reference). The files default to the run's own keys (paths relative to the cwd)
 """
 import argparse
 import csv
@@ -351,6 +356,54 @@ def plot_corner(args):
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     fig.savefig(args.output, dpi=110)
     print(f"plot.py: wrote {args.output}")
+def read_spec(spec):
+    import h5py
+    path, dset = spec.rsplit(":/", 1)
+    with h5py.File(path, "r") as f:
+        return f[dset][()]
+
+
+def plot_samples(args):
+    import h5py
+    with h5py.File(args.file, "r") as f:
+        attrs = {k: v.decode() if isinstance(v, bytes) else str(v)
+                 for k, v in f["parameters"].attrs.items()}
+        steps = f["particles/cloud/position/step"][()]
+        row = len(steps) - 1 if args.layer is None else int(np.flatnonzero(steps == args.layer)[0])
+        x = f["particles/cloud/position/value"][row]
+    ref_spec = args.reference or attrs.get("problem.reference_file", "")
+    train_spec = args.training or attrs.get("problem.data_file", "") or ref_spec
+    d = x.shape[1]
+    if d == 2:
+        fig, ax = plt.subplots(figsize=(6, 6))
+        if ref_spec:
+            y = read_spec(ref_spec)
+            ax.scatter(y[:, 0], y[:, 1], s=3, c="0.7", label=f"reference ({len(y)})")
+        ax.scatter(x[:, 0], x[:, 1], s=3, c="C3", label=f"particles ({len(x)})")
+        ax.set_aspect("equal")
+        ax.legend(loc="upper right", markerscale=3)
+        ax.set_title(f"{args.file}: layer {steps[row]}")
+    elif d == 64:
+        if not train_spec:
+            sys.exit("plot.py samples: d = 64 needs training images (--training or --reference)")
+        t = read_spec(train_spec)
+        show = x[:min(len(x), 16)]
+        near = t[np.argmin(((show[:, None, :] - t[None, :, :]) ** 2).sum(-1), axis=1)]
+        fig, axes = plt.subplots(4, 8, figsize=(10, 5.4))
+        for i, ax in enumerate(axes.flat):
+            j, img = i // 2, (show if i % 2 == 0 else near)
+            if j < len(show):
+                ax.imshow(img[j].reshape(8, 8), cmap="gray_r")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i < 2:
+                ax.set_title("generated" if i == 0 else "nearest training", fontsize=8)
+        fig.suptitle(f"{args.file}: layer {steps[row]}")
+    else:
+        sys.exit(f"plot.py samples: d = {d}: only d = 2 (scatter) and d = 64 (8x8 images)")
+    fig.tight_layout()
+    fig.savefig(args.output, dpi=110)
+    print(f"plot.py: wrote {args.output} (layer {steps[row]}, d = {d})")
 
 
 def main():
@@ -375,9 +428,17 @@ def main():
                    "samples [n][d], drawn in a second colour")
     c.add_argument("-o", "--output", default="corner.png")
     c.set_defaults(func=plot_corner)
+    g = sub.add_parser("samples", help="generated samples over the reference (d = 2, d = 64)")
+    g.add_argument("file")
+    g.add_argument("--layer", type=int, help="recorded layer (default: the last)")
+    g.add_argument("--reference", help="path.h5:/dataset (default: problem.reference_file)")
+    g.add_argument("--training", help="path.h5:/dataset (default: problem.data_file)")
+    g.add_argument("-o", "--output", default="samples.png")
     args = p.parse_args()
     if getattr(args, "func", None):
         return args.func(args)
+    if args.what == "samples":
+        return plot_samples(args)
     plot_run(args) if args.what == "run" else plot_heatmap(args)
 
 

@@ -211,5 +211,23 @@ sed '/^operator = file/d; s/^type = linear/type = logistic/' lin.ini > logi.ini
 expect logistic-labels "lin.h5:/b: label 0 is" run logi.ini
 expect logistic-half-files "needs both operator_file" run logi.ini --set problem.data_file=
 
+# the flow layers (OT-Flow's model) and the sample-quality reference (issue 13)
+model="$SRC/configs/data/otflow_swissroll_phi.h5"
+heldout="$SRC/configs/data/swissroll_heldout.h5"
+expect flow-missing "[flow] file = nowhere.h5: nowhere.h5: no such file" run good.ini \
+    --set flow.file=nowhere.h5 --set particles.dim=2
+expect flow-invalid "no such object ('/phi' not found) (expected an OT-Flow model, group /phi)" \
+    run good.ini --set flow.file="$SRC/configs/data/diabetes.h5" --set particles.dim=2
+expect flow-dim "the model has d = 2 but particles.dim = 3 (allowed: the model's d)" run good.ini \
+    --set flow.file="$model"
+expect flow-method "[flow] file is not a key of sampler.method 'ula' (it belongs to rwpo_l1)" \
+    run good.ini --set flow.file="$model" --set sampler.method=ula
+expect reference-dim "samples of shape [2000][2], expected [R][3] with R >= 2 rows" run good.ini \
+    --set problem.reference_file="$heldout:/samples"
+expect reference-no-dataset "[problem] reference_file = '$heldout': missing dataset" run good.ini \
+    --set problem.reference_file="$heldout"
+expect reference-absent "/nothing: no such dataset" run good.ini --set particles.dim=2 \
+    --set problem.reference_file="$heldout:/nothing"
+
 echo "bad configurations: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

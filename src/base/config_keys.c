@@ -125,6 +125,15 @@ const key_spec config_keys[] = {
     {"problem", "support_threshold", K_DOUBLE, OFF(support_threshold), 0, "0.25", R_GE, 0,
      HUGE_VAL, NULL, PB(PROBLEM_LINEAR),
      "linear: |posterior mean| above this counts as support (precision/recall)"},
+    /* sample-quality observables against held-out data (issue 13) */
+    {"problem", "reference_file", K_STRING, OFF(reference_file), SZ(reference_file), "", R_NONE,
+     0, 0, NULL, 0, "held-out samples path.h5:/dataset ([R][d] float64): record the "
+     "sample-quality observables (energy distance, sliced W2, MMD, nearest distances)"},
+    {"problem", "directions", K_LONG, OFF(quality_directions), 0, "64", R_GE, 1, 1e5, NULL, 0,
+     "sliced W2: number of random directions (drawn from run.seed)"},
+    {"problem", "quality_every", K_LONG, OFF(quality_every), 0, "1", R_GE, 1, 1e9, NULL, 0,
+     "compute the sample-quality observables at recorded layers that are multiples of k (and "
+     "the last); NaN at the others"},
     {"linalg", "layout", K_ENUM, OFF(linalg_layout), 0, "auto", R_NONE, 0, 0, ch_layout,
      PB(PROBLEM_LINEAR),
      "operator layout: replicated (A on every rank, DGEMM), distributed (ScaLAPACK), auto"},
@@ -135,6 +144,15 @@ const key_spec config_keys[] = {
      "bytes per rank for the operator: auto replicates A when it fits"},
     {"linalg", "grid_rows", K_LONG, OFF(linalg_grid_rows), 0, "0", R_GE, 0, 1e6, NULL,
      PB(PROBLEM_LINEAR), "BLACS process-grid rows, a divisor of the rank count (0 = squarest)"},
+    /* OT-Flow's generator drift before the RWPO-L1 layers (issue 13) */
+    {"flow", "file", K_STRING, OFF(flow_file), SZ(flow_file), "", R_NONE, 0, 0, NULL,
+     MB(METHOD_RWPO_L1), "OT-Flow potential Phi (HDF5 with group /phi, see configs/data): "
+     "layers 1..flow.steps integrate its generator ODE (\"\" = none)"},
+    {"flow", "steps", K_LONG, OFF(flow_steps), 0, "12", R_GE, 1, 1e6, NULL, MB(METHOD_RWPO_L1),
+     "RK4 steps of the flow from t = 1 to t = 0 (layers 1..steps)"},
+    {"flow", "readout_lambda", K_DOUBLE, OFF(flow_readout_lambda), 0, "0", R_GE, 0, HUGE_VAL,
+     NULL, MB(METHOD_RWPO_L1), "observable readout_zeros: fraction of exact zeros of "
+     "S_{lambda_out T}(x) at the recorded layers, T of the last layer (0 = off)"},
 };
 
 const int config_n_keys = (int)(sizeof config_keys / sizeof config_keys[0]);

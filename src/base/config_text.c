@@ -46,6 +46,33 @@ void config_print(const rwpo_config *cfg, FILE *out)
     free(s);
 }
 
+/* The generative keys' groups: the sample-quality keys of [problem], and [flow]. */
+static int generative_group(const key_spec *k)
+{
+    if (strcmp(k->section, "flow") == 0)
+        return 2;
+    return strcmp(k->section, "problem") == 0 &&
+           (strcmp(k->key, "reference_file") == 0 || strcmp(k->key, "directions") == 0 ||
+            strcmp(k->key, "quality_every") == 0);
+}
+
+/* A generative key whose whole group is at its defaults (unused): left out of the printed
+ * configuration and of the parameters, so that the outputs of other runs are unchanged. */
+static int generative_off(const rwpo_config *c, const key_spec *k)
+{
+    const int g = generative_group(k);
+    if (!g)
+        return 0;
+    char v[CONFIG_STR + 64];
+    for (int i = 0; i < config_n_keys; i++)
+        if (generative_group(&config_keys[i]) == g) {
+            value_text(c, &config_keys[i], v, sizeof v);
+            if (strcmp(v, config_keys[i].def) != 0)
+                return 0;
+        }
+    return 1;
+}
+
 char *config_to_ini(const rwpo_config *cfg)
 {
     size_t cap = 4096, len = 0;
@@ -57,7 +84,7 @@ char *config_to_ini(const rwpo_config *cfg)
     char val[CONFIG_LIST];
     for (int i = 0; i < config_n_keys; i++) {
         const key_spec *k = &config_keys[i];
-        if (!config_key_applies(cfg, k))
+        if (!config_key_applies(cfg, k) || generative_off(cfg, k))
             continue;
         value_text(cfg, k, val, sizeof val);
         size_t need = strlen(val) + strlen(k->key) + strlen(k->section) + 64;
@@ -92,7 +119,7 @@ int config_params(const rwpo_config *cfg, rwpo_param **out)
     int n = 0;
     for (int i = 0; i < config_n_keys; i++) {
         const key_spec *k = &config_keys[i];
-        if (!config_key_applies(cfg, k))
+        if (!config_key_applies(cfg, k) || generative_off(cfg, k))
             continue;
         const char *field = (const char *)cfg + k->offset;
         char *name = names + (size_t)i * NAME;
@@ -165,7 +192,12 @@ void config_print_reference(FILE *out)
  * problem, N, d and the seed. Output cadence, names, kernel tuning and init keys do not. */
 static int is_physics(const key_spec *k)
 {
-    if (strcmp(k->section, "sampler") == 0 || strcmp(k->section, "problem") == 0)
+    if (strcmp(k->section, "problem") == 0) /* the sample-quality keys only observe */
+        return strcmp(k->key, "reference_file") != 0 && strcmp(k->key, "directions") != 0 &&
+               strcmp(k->key, "quality_every") != 0;
+    if (strcmp(k->section, "flow") == 0)
+        return strcmp(k->key, "readout_lambda") != 0;
+    if (strcmp(k->section, "sampler") == 0)
         return 1;
     if (strcmp(k->section, "particles") == 0)
         return strcmp(k->key, "n") == 0 || strcmp(k->key, "dim") == 0;
@@ -179,8 +211,9 @@ static int is_physics(const key_spec *k)
  * their hash. */
 static int is_correct_off(const rwpo_config *c, const key_spec *k)
 {
-    return c->correct == CORRECT_NONE && strcmp(k->section, "sampler") == 0 &&
-           strncmp(k->key, "correct", 7) == 0;
+    return (c->correct == CORRECT_NONE && strcmp(k->section, "sampler") == 0 &&
+            strncmp(k->key, "correct", 7) == 0) ||
+           (!c->flow_file[0] && strcmp(k->section, "flow") == 0); /* likewise: no flow */
 }
 
 int config_physics_diff(const rwpo_config *a, const rwpo_config *b, char *out, size_t outlen)

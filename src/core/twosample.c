@@ -43,7 +43,8 @@ struct twosample_ref {
 
 /* ---- building blocks ------------------------------------------------------------------------ */
 
-double twosample_w1_sorted(const double *a, long n, const double *b, long m)
+/* int_0^1 |A^-1(u) - B^-1(u)|^p du, p = 1 or 2, of two sorted samples. */
+static double wp_sorted(const double *a, long n, const double *b, long m, int p)
 {
     /* Walk the merged steps of the two quantile functions: on (u, u') both are constant,
      * a[i] on ((i)/n, (i+1)/n], b[j] on (j/m, (j+1)/m]. Steps are compared exactly in integers. */
@@ -52,7 +53,8 @@ double twosample_w1_sorted(const double *a, long n, const double *b, long m)
     while (i < n && j < m) {
         const long long ea = (long long)(i + 1) * m, eb = (long long)(j + 1) * n; /* x n m */
         const double next = ea <= eb ? (double)(i + 1) / (double)n : (double)(j + 1) / (double)m;
-        sum += fabs(a[i] - b[j]) * (next - u);
+        const double t = fabs(a[i] - b[j]);
+        sum += (p == 2 ? t * t : t) * (next - u);
         u = next;
         if (ea <= eb)
             i++;
@@ -60,6 +62,16 @@ double twosample_w1_sorted(const double *a, long n, const double *b, long m)
             j++;
     }
     return sum;
+}
+
+double twosample_w1_sorted(const double *a, long n, const double *b, long m)
+{
+    return wp_sorted(a, n, b, m, 1);
+}
+
+double twosample_w2sq_sorted(const double *a, long n, const double *b, long m)
+{
+    return wp_sorted(a, n, b, m, 2);
 }
 
 long twosample_subsample_row(long n, long max_rows, long j)
@@ -113,6 +125,16 @@ static double energy_value(double sxy, long n, double sxx_ordered, double syy_or
     const double e = 2.0 * sxy / ((double)n * (double)m) - sxx_ordered / ((double)n * (double)n) -
                      syy_ordered / ((double)m * (double)m);
     return e > 0.0 ? e : 0.0; /* >= 0 in exact arithmetic (a squared MMD) */
+}
+
+double twosample_pair_sum(const double *u, long n, const double *v, long m, int d)
+{
+    return pair_sum(u, n, v, m, d);
+}
+
+double twosample_energy_value(double sxy, long n, double sxx_ordered, double syy_ordered, long m)
+{
+    return energy_value(sxy, n, sxx_ordered, syy_ordered, m);
 }
 
 double twosample_energy(const double *x, long n, const double *y, long m, int d,

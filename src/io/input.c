@@ -462,3 +462,70 @@ int input_read_frame_all(const char *path, long frame, long n_global, int dim, d
     H5UTIL_QUIETLY(rc, read_frame_all_impl(path, frame, n_global, dim, x, err, errlen));
     return rc;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Numeric attributes (serial)
+ */
+
+static int read_attribute_impl(const char *spec, const char *name, long n, double *out, char *err,
+                               size_t errlen)
+{
+    char *path = NULL;
+    const char *obj = NULL;
+    hid_t file = -1, a = -1, sp = -1;
+    int rc = -1;
+    if (split_spec(spec, "(none)", &path, &obj, err, errlen) != 0 ||
+        (file = h5util_open_read(path, err, errlen)) < 0)
+        goto out;
+    char missing[512];
+    const int ex = h5util_path_exists(file, obj, missing, sizeof missing);
+    if (ex <= 0) {
+        h5util_fail(err, errlen, path, obj, 0, "no such object ('%s' not found)",
+                    ex < 0 ? obj : missing);
+        goto out;
+    }
+    if (H5Aexists_by_name(file, obj, name, H5P_DEFAULT) <= 0) {
+        h5util_fail(err, errlen, path, obj, 0, "no attribute '%s'", name);
+        goto out;
+    }
+    a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    sp = a < 0 ? -1 : H5Aget_space(a);
+    const hssize_t count = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+    hid_t type = a < 0 ? -1 : H5Aget_type(a);
+    const H5T_class_t cls = type < 0 ? H5T_NO_CLASS : H5Tget_class(type);
+    h5util_close(type);
+    if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
+        h5util_fail(err, errlen, path, obj, a < 0, "attribute '%s' is not numeric", name);
+        goto out;
+    }
+    if (count != (hssize_t)n) {
+        h5util_fail(err, errlen, path, obj, 0, "attribute '%s' has %lld values, expected %ld",
+                    name, (long long)count, n);
+        goto out;
+    }
+    if (H5Aread(a, H5T_NATIVE_DOUBLE, out) < 0) {
+        h5util_fail(err, errlen, path, obj, 1, "cannot read attribute '%s'", name);
+        goto out;
+    }
+    for (long i = 0; i < n; i++)
+        if (!isfinite(out[i])) {
+            h5util_fail(err, errlen, path, obj, 0, "attribute '%s': non-finite value at %ld",
+                        name, i);
+            goto out;
+        }
+    rc = 0;
+out:
+    h5util_close(sp);
+    h5util_close(a);
+    h5util_close(file);
+    free(path);
+    return rc;
+}
+
+int input_read_attribute(const char *spec, const char *name, long n, double *out, char *err,
+                         size_t errlen)
+{
+    int rc;
+    H5UTIL_QUIETLY(rc, read_attribute_impl(spec, name, n, out, err, errlen));
+    return rc;
+}

@@ -13,7 +13,9 @@
 #include "rwpo/base/log.h"
 #include "rwpo/base/rng.h"
 #include "rwpo/io/input.h"
+#include "rwpo/problems/heldout.h"
 #include "rwpo/problems/marginal.h"
+#include "rwpo/problems/otflow.h"
 
 const char *problem_name(config_problem type)
 {
@@ -89,6 +91,9 @@ void problem_destroy(problem *p)
     free(p->label);
     free(p->sig_x);
     free(p->logit);
+    free(p->ref);
+    free(p->train);
+    otflow_destroy(p->flow);
     free(p);
 }
 
@@ -674,7 +679,7 @@ double problem_estimate_bytes(const rwpo_config *cfg, int n_ranks)
 problem *problem_open(const rwpo_config *cfg, MPI_Comm comm, char *err, size_t errlen)
 {
     if (cfg->problem != PROBLEM_LINEAR && cfg->problem != PROBLEM_LOGISTIC)
-        return problem_create(cfg);
+        return heldout_attach(problem_create(cfg), cfg, comm, err, errlen);
     problem *p = xcalloc(1, sizeof *p);
     p->type = cfg->problem;
     p->dim = cfg->dim;
@@ -687,7 +692,7 @@ problem *problem_open(const rwpo_config *cfg, MPI_Comm comm, char *err, size_t e
         problem_destroy(p);
         return NULL;
     }
-    return p;
+    return heldout_attach(p, cfg, comm, err, errlen);
 }
 
 /* ---- the posterior's correlation at lambda = 0 ------------------------------------------ */

@@ -10,6 +10,7 @@
 #include "rwpo/base/log.h"
 #include "rwpo/base/sysmem.h"
 #include "rwpo/problems/problem.h"
+#include "rwpo/run/sample_quality.h"
 #include "rwpo/samplers/sampler.h"
 
 void footprint_estimate(const rwpo_config *cfg, int n_ranks, footprint *f)
@@ -21,7 +22,8 @@ void footprint_estimate(const rwpo_config *cfg, int n_ranks, footprint *f)
     f->method = sampler_of(cfg)->bytes(cfg, max_local, P);
     f->problem = problem_estimate_bytes(cfg, P);
     f->observables = 8.0 * (4.0 * d + n_max + (cfg->problem == PROBLEM_LINEAR && cfg->lambda == 0
-                                                   ? d * d : 0.0));
+                                                   ? d * d : 0.0)) +
+                     sample_quality_bytes(cfg, P);
     f->output = 8.0 * 2.0 * n_max * d;
     f->runtime = FOOTPRINT_RUNTIME;
     f->total = f->particles + f->method + f->problem + f->observables + f->output + f->runtime;

@@ -60,6 +60,8 @@ observables *observables_create(const rwpo_config *cfg, const problem *prob,
         o->headline = o->n_obs;
         add(o, "theta_error", 1, &o->metric[0]);
     }
+    o->quality = sample_quality_create(cfg, prob); /* collective with a reference */
+    o->n_obs += sample_quality_list(o->quality, o->obs + o->n_obs);
     const int P = comm_size();
     o->fval = xcalloc((size_t)((cfg->n + P - 1) / P), sizeof(double));
     return o;
@@ -75,6 +77,7 @@ void observables_destroy(observables *o)
     free(o->grid);
     free(o->fval);
     free(o->cov);
+    sample_quality_destroy(o->quality);
     free(o);
 }
 
@@ -227,6 +230,7 @@ void observables_compute(observables *o, const rwpo_config *cfg, const particles
             e += fabs(o->mean[k] - (prob->x_true ? prob->x_true[k] : NAN));
         o->metric[0] = e / (double)d;
     }
+    sample_quality_compute(o->quality, cfg, p, o->layer);
 }
 
 const char *observables_headline(const observables *o, double *value)

@@ -302,6 +302,7 @@ void sim_observe(sim *s)
     timer_start(TIMER_observables);
     if (s->method->n_obs > 0)
         s->method->values(s->method_state, own);
+    s->obs->layer = s->layer;
     observables_compute(s->obs, &s->cfg, s->p, s->prob, own);
     s->last_recorded = s->layer;
     timer_stop(TIMER_observables);

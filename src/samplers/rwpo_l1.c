@@ -13,6 +13,7 @@
 #include "rwpo/core/attention.h"
 #include "rwpo/core/prior_l1.h"
 #include "rwpo/core/ring.h"
+#include "rwpo/problems/otflow.h"
 
 #include "pmala_step.h"
 
@@ -232,6 +233,8 @@ static void phase_correct(rwpo_l1 *m, long k, double h)
 static int layer(void *state, const sampler_env *env, long k, double h, double T)
 {
     rwpo_l1 *m = state;
+    if (env->prob->flow && k <= env->cfg->flow_steps) /* OT-Flow's generator step (otflow.h) */
+        return otflow_layer(env->prob->flow, k, env->cfg->flow_steps, env->p->n_local, env->p->x);
 
     timer_start(PHASE(drift));
     phase_drift(m, h);

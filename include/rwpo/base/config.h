@@ -102,6 +102,14 @@ typedef struct {
     long problem_sparsity;     /**< linear: non-zeros k of the generated x_true */
     double blur_width;         /**< linear blur1d/blur2d: Gaussian blur width in pixels */
     double support_threshold;  /**< linear: |posterior mean| > threshold counts as support */
+    char reference_file[CONFIG_STR]; /**< held-out samples [R][d] (path.h5:/dataset) of the
+                                          sample-quality observables ("" = none) */
+    long quality_directions;   /**< sliced W2: number K of random directions */
+    long quality_every;        /**< sample-quality observables every k layers (NaN between) */
+    /* [flow] */
+    char flow_file[CONFIG_STR]; /**< OT-Flow potential Phi (HDF5, "" = no flow layers) */
+    long flow_steps;           /**< layers 1..steps are the flow's RK4 steps */
+    double flow_readout_lambda; /**< readout_zeros: zeros of S_{lambda_out T}(x) (0 = off) */
     /* [linalg] */
     config_layout linalg_layout;  /**< auto | replicated | distributed */
     long linalg_block;         /**< ScaLAPACK block size */

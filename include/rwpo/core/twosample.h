@@ -99,6 +99,25 @@ typedef struct {
 double twosample_w1_sorted(const double *a, long n, const double *b, long m);
 
 /**
+ * W2^2 of two sorted samples a[n], b[m]: the integral over (0, 1) of |A^-1(u) - B^-1(u)|^2, the
+ * same walk as twosample_w1_sorted (for n = m the sorted matching (1/n) sum_i (a_i - b_i)^2).
+ * Pure.
+ */
+double twosample_w2sq_sorted(const double *a, long n, const double *b, long m);
+
+/**
+ * Sum of the Euclidean distances |u_i - v_j| of rows u [n][d], v [m][d] over all (i, j); when v
+ * is the same pointer as u, over the pairs i < j only. Pure (the energy distance's kernel).
+ */
+double twosample_pair_sum(const double *u, long n, const double *v, long m, int d);
+
+/**
+ * The energy distance from its sums: 2 sxy / (n m) - sxx / n^2 - syy / m^2 (sxx, syy over ordered
+ * pairs), clamped at 0 (a squared MMD: >= 0 in exact arithmetic). Pure.
+ */
+double twosample_energy_value(double sxy, long n, double sxx_ordered, double syy_ordered, long m);
+
+/**
  * Energy distance (V-statistic, see the file comment) of the rows of x [n][d] and y [m][d]
  * (row-major), each coordinate divided by scale[k] (NULL: 1), over ALL rows (O((n + m)^2 d);
  * subsample first for large samples). 0 for identical samples. Pure.

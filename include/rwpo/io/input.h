@@ -72,4 +72,13 @@ int input_read_samples(const char *spec, long *m, int *d, double **x, char *err,
 int input_read_frame_all(const char *path, long frame, long n_global, int dim, double *x,
                          char *err, size_t errlen);
 
+/**
+ * Read the numeric attribute `name` (n values, any numeric type, read as doubles) of the object
+ * (group or dataset) "path.h5:/object" into out (caller-owned). Serial (default driver,
+ * read-only). Checks the file, the object, the attribute, its count and finiteness.
+ * @return 0, or -1 with a one-line reason in err
+ */
+int input_read_attribute(const char *spec, const char *name, long n, double *out, char *err,
+                         size_t errlen);
+
 #endif /* RWPO_INPUT_H */

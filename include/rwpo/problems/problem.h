@@ -67,6 +67,13 @@ typedef struct {
     double alpha;        /**< logistic: weight of theta' S theta */
     double *logit;       /**< logistic: [max_local][m] scratch of the batched gradient */
     long max_local;      /**< rows the batched scratch holds */
+    /* generative runs (heldout.h): held-out and training samples, this rank's rows, and the
+     * flow model */
+    double *ref;         /**< [ref_local][dim] rows of problem.reference_file (NULL: none) */
+    long ref_rows, ref_local, ref_offset;
+    double *train;       /**< [train_local][dim] rows of the training samples (NULL: none) */
+    long train_rows, train_local, train_offset;
+    struct otflow *flow; /**< flow.file's OT-Flow potential (otflow.h; NULL: no flow layers) */
 } problem;
 
 /**

@@ -6,7 +6,8 @@
  * Per rank with at most n_max = ceil(N / P) particles: the particles (x, y, g: 3 n_max d
  * doubles), the sampler's state (sampler_method.bytes: for rwpo_l1 the ring's two blocks, the
  * online-softmax state, the key bias, the kernel scratch), the problem (problem_estimate_bytes:
- * the operator in the layout linalg would choose, data, reference answers), the observables,
+ * the operator in the layout linalg would choose, data, reference answers), the observables
+ * (with the sample-quality observables' reference and slices: sample_quality_bytes),
  * the output's buffers (two frames of the own rows) and a fixed runtime allowance (MPI, HDF5,
  * BLAS: FOOTPRINT_RUNTIME).
  */

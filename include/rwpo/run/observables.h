@@ -19,6 +19,7 @@
  *                          |mean - x_true|_2 / |x_true|_2, support [2] = precision and recall of
  *                          {k : |mean_k| > problem.support_threshold} against supp(x_true)
  *   logistic:              theta_error = |mean - theta_true|_1 / d
+ *   generative runs:       the sample-quality observables last (sample_quality.h)
  */
 #ifndef RWPO_OBSERVABLES_H
 #define RWPO_OBSERVABLES_H
@@ -27,9 +28,10 @@
 #include "rwpo/base/values.h"
 #include "rwpo/core/particles.h"
 #include "rwpo/problems/problem.h"
+#include "rwpo/run/sample_quality.h"
 #include "rwpo/samplers/sampler.h"
 
-#define OBS_MAX (8 + SAMPLER_MAX_VALUES)
+#define OBS_MAX (8 + SAMPLER_MAX_VALUES + SAMPLE_QUALITY_MAX_OBS)
 
 typedef struct {
     long dim;
@@ -45,6 +47,8 @@ typedef struct {
     double *red;                  /**< [dim + 2] reduction scratch */
     double *fval;                 /**< [max_local] f of the own particles */
     double *cov;                  /**< [dim * dim] particle covariance (linear, lambda = 0) */
+    sample_quality *quality;      /**< sample-quality observables (NULL: none) */
+    long layer;                   /**< the layer being observed (set by the run) */
 } observables;
 
 /**
