@@ -413,8 +413,23 @@ void config_step(const rwpo_config *cfg, long k, double *h, double *T)
     for (int s = 0; s < cfg->n_schedule; s++)
         if (k >= cfg->schedule_layer[s])
             hk = cfg->schedule_h[s];
+    if (cfg->h_follows == H_FOLLOWS_BANDWIDTH) {
+        const double r = config_bandwidth(cfg, k) / config_bandwidth(cfg, 1);
+        hk *= r * r;
+    }
     *h = hk;
     *T = cfg->T > 0 ? cfg->T : hk;
+}
+
+double config_bandwidth(const rwpo_config *cfg, long k)
+{
+    const double s0 = cfg->bandwidth_start > 0 ? cfg->bandwidth_start : cfg->bandwidth;
+    const long n = cfg->bandwidth_layers;
+    if (n < 2 || k <= 1)
+        return n < 2 ? cfg->bandwidth : s0;
+    if (k >= n)
+        return cfg->bandwidth;
+    return s0 * pow(cfg->bandwidth / s0, (double)(k - 1) / (double)(n - 1));
 }
 
 /* Which raw entry last set the key (or NULL). */

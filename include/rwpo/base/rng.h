@@ -19,6 +19,8 @@ enum { RNG_STREAM_INIT = 1, RNG_STREAM_NOISE = 2, RNG_STREAM_PROBLEM = 3 };
 enum { RNG_STREAM_GIBBS = 4 };
 /** RNG_STREAM_CORRECT: rwpo_l1's pmala correction (src/samplers/pmala_step.h). */
 enum { RNG_STREAM_CORRECT = 5 };
+/** RNG_STREAM_DATA: `rwpo data` toy sets (src/cli/data.c; `layer` names the quantity). */
+enum { RNG_STREAM_DATA = 6 };
 
 /** Uniform in (0, 1), 53 random bits. */
 double rng_uniform(uint64_t seed, uint32_t stream, uint32_t layer, uint64_t id, uint32_t coord);
