@@ -242,29 +242,51 @@ void data_target_eval(data_target *t, long n_local, const double *restrict x, do
     if (n_local > t->max_rows)
         RWPO_FATAL("data_target_eval: %ld rows exceed the capacity %ld", n_local, t->max_rows);
     const double inv = 1.0 / (t->sd * t->sd);
-    /* the own block: positions, then the key bias -|X|^2 / (2 sd^2) of this layer */
-    double *blk = ring_local_buffer(t->ring);
-    memcpy(blk, t->xc, (size_t)(ml * d) * sizeof(double));
-    for (long i = 0; i < ml; i++)
-        blk[d * ml + i] = -0.5 * inv * t->xsq[i];
-    t->att = (attention_state){
-        .n_rows = n_local,
-        .dim = d,
-        .joint = 1,
-        .fixed_shift = 0, /* a particle is no key: running max */
-        .c = inv,
-        .reference = t->cfg.kernel == KERNEL_REFERENCE,
-        .m = t->am,
-        .l = t->al,
-        .o = t->ao,
-        .q = t->aq,
-    };
-    t->queries = x;
-    attention_begin(&t->att, x, NULL);
-    ring_run(t->ring, visit_block, block_count, t);
-    t->queries = NULL;
-    double red[2] = {attention_end(&t->att, t->mean), (double)n_local};
-    comm_sum_double_on(t->comm, red, 2);
+    /* Pass 0: the fixed shift |x|^2 / (2 sd^2), an upper bound of every logit (the exponents are
+     * -|x - X_m|^2 / (2 sd^2) <= 0: one pass per block, no rescaling). It loses the weights only
+     * when every sample is so far that the exponents reach the kernels' clamp: then l < 1e-100
+     * somewhere and all ranks redo the sums with the running max (pass 1). */
+    double red[3] = {0.0, 0.0, 0.0};
+    for (int pass = 0; pass < 2; pass++) {
+        /* the own block: positions, then the key bias -|X|^2 / (2 sd^2) of this layer */
+        double *blk = ring_local_buffer(t->ring);
+        memcpy(blk, t->xc, (size_t)(ml * d) * sizeof(double));
+        for (long i = 0; i < ml; i++)
+            blk[d * ml + i] = -0.5 * inv * t->xsq[i];
+        t->att = (attention_state){
+            .n_rows = n_local,
+            .dim = d,
+            .joint = 1,
+            .fixed_shift = 0,
+            .c = inv,
+            .reference = t->cfg.kernel == KERNEL_REFERENCE,
+            .m = t->am,
+            .l = t->al,
+            .o = t->ao,
+            .q = t->aq,
+        };
+        t->queries = x;
+        attention_begin(&t->att, x, NULL); /* zero sums, m = -inf */
+        if (pass == 0) { /* a particle is no key: the shift is set here, not from a self-logit */
+            t->att.fixed_shift = 1;
+            for (long i = 0; i < n_local; i++) {
+                double x2 = 0.0;
+                for (long k = 0; k < d; k++)
+                    x2 += x[i * d + k] * x[i * d + k];
+                t->am[i] = 0.5 * inv * x2;
+            }
+        }
+        ring_run(t->ring, visit_block, block_count, t);
+        t->queries = NULL;
+        red[0] = attention_end(&t->att, t->mean);
+        red[1] = (double)n_local;
+        red[2] = 0.0;
+        for (long i = 0; i < n_local && pass == 0; i++)
+            red[2] += !(t->al[i] >= 1e-100);
+        comm_sum_double_on(t->comm, red, 3);
+        if (red[2] == 0.0)
+            break;
+    }
     t->neighbours = red[1] > 0 ? red[0] / red[1] : NAN;
     for (long i = 0; i < n_local; i++) {
         const double *xi = x + i * d, *ai = t->mean + i * d;
