@@ -17,7 +17,6 @@
 #include <check.h>
 #include <math.h>
 #include <mpi.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,15 +32,16 @@
 static char g_dir[512];
 static int g_rank, g_size;
 
-/* Parse INI text (printf-style) into c on every rank. */
-static void parse(rwpo_config *c, const char *fmt, ...)
+/* A data configuration on every rank: [run] and [particles] (n, dim), [sampler] with `sampler`
+ * lines, [problem] data with `problem` lines. */
+static void data_config(rwpo_config *c, long n, int d, const char *run, const char *sampler,
+                        const char *problem)
 {
     char text[4096], err[CONFIG_ERR];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    int rc = config_parse_text("test", text, c, err, sizeof err);
+    snprintf(text, sizeof text, "[run]\noutput = %s/unused.h5\nlayers = 30\n%s[particles]\n"
+             "n = %ld\ndim = %d\n[sampler]\nbeta = 1\nlambda = 0\n%s[problem]\ntype = data\n%s",
+             g_dir, run, n, d, sampler, problem);
+    const int rc = config_parse_text("test", text, c, err, sizeof err);
     ck_assert_msg(all_ok(rc == 0), "test configuration: %s", err);
 }
 
@@ -98,11 +98,11 @@ static void check_target(long m, long n, int d, const char *kernel)
     char spec[700];
     write_data(spec, sizeof spec, "kde", m, d);
     rwpo_config c;
-    parse(&c, "[run]\noutput = %s/unused.h5\nlayers = 30\nkernel = %s\nblock = 7\n"
-              "[particles]\nn = %ld\ndim = %d\n[sampler]\nbeta = 1\nlambda = 0\nh = 0.1\n"
-              "weights = joint\n[problem]\ntype = data\ndata_file = %s\nbandwidth = 0.05\n"
-              "bandwidth_start = 2\nbandwidth_layers = 20\n",
-          g_dir, kernel, n, d, spec);
+    char run[128], prob[1024];
+    snprintf(run, sizeof run, "kernel = %s\nblock = 7\n", kernel);
+    snprintf(prob, sizeof prob, "data_file = %s\nbandwidth = 0.05\nbandwidth_start = 2\n"
+             "bandwidth_layers = 20\n", spec);
+    data_config(&c, n, d, run, "h = 0.1\nweights = joint\n", prob);
     char err[2048] = "";
     problem *p = problem_open(&c, MPI_COMM_WORLD, err, sizeof err);
     ck_assert_msg(all_ok(p != NULL), "problem_open: %s", err);
@@ -169,10 +169,9 @@ END_TEST
 START_TEST(test_schedule)
 {
     rwpo_config c;
-    parse(&c, "[run]\noutput = %s/unused.h5\nlayers = 30\n[particles]\nn = 4\ndim = 2\n"
-              "[sampler]\nbeta = 1\nlambda = 0\nh = 0.3\nh_follows = bandwidth\n"
-              "[problem]\ntype = data\ndata_file = x.h5:/x\nbandwidth = 0.1\n"
-              "bandwidth_start = 1.5\nbandwidth_layers = 12\n", g_dir);
+    data_config(&c, 4, 2, "", "h = 0.3\nh_follows = bandwidth\n",
+                "data_file = x.h5:/x\nbandwidth = 0.1\nbandwidth_start = 1.5\n"
+                "bandwidth_layers = 12\n");
     double worst = 0.0;
     for (long k = 0; k <= 30; k++) {
         /* closed form: sd_k = 1.5 (0.1 / 1.5)^((k - 1) / 11) for 1 <= k <= 12, then 0.1 */
@@ -189,9 +188,8 @@ START_TEST(test_schedule)
     ck_assert_msg(worst < 1e-14, "schedule: worst relative error %g", worst);
     ck_assert(config_bandwidth(&c, 12) == 0.1 && config_bandwidth(&c, 1) == 1.5);
     /* T set: fixed; no annealing: constant */
-    parse(&c, "[run]\noutput = %s/unused.h5\nlayers = 30\n[particles]\nn = 4\ndim = 2\n"
-              "[sampler]\nbeta = 1\nlambda = 0\nh = 0.3\nT = 0.01\nh_follows = bandwidth\n"
-              "[problem]\ntype = data\ndata_file = x.h5:/x\nbandwidth = 0.2\n", g_dir);
+    data_config(&c, 4, 2, "", "h = 0.3\nT = 0.01\nh_follows = bandwidth\n",
+                "data_file = x.h5:/x\nbandwidth = 0.2\n");
     for (long k = 1; k <= 30; k += 7) {
         double h, T;
         config_step(&c, k, &h, &T);
