@@ -77,10 +77,15 @@ static long last_change(const rwpo_config *cfg)
     return last + 1;
 }
 
-/* Scan the schedule for layers with 2T > sd^2 (rank 0 warns once, before the run). */
+/* Most layers the scan below visits (a few seconds at most). */
+#define SCAN_MAX_LAYERS 10000000L
+
+/* Scan the schedule for layers with 2T > sd^2 (rank 0 warns once, before the run); layers past
+ * SCAN_MAX_LAYERS of a longer annealing are not scanned (the runtime warning still comes). */
 static void warn_schedule(const rwpo_config *cfg)
 {
-    const long end = cfg->layers < last_change(cfg) ? cfg->layers : last_change(cfg);
+    long end = cfg->layers < last_change(cfg) ? cfg->layers : last_change(cfg);
+    end = end < SCAN_MAX_LAYERS ? end : SCAN_MAX_LAYERS;
     long first = 0, n_bad = 0;
     double ratio = 0.0;
     for (long k = 1; k <= end; k++) {
@@ -104,8 +109,9 @@ static void warn_schedule(const rwpo_config *cfg)
     }
     if (first)
         log_warn("data target: 2T > sd^2 at %ld of %ld layers (first at layer %ld: 2T / sd^2 = "
-                 "%.3g): particles will merge into exact clumps; keep T below sd^2 / 2 (e.g. "
-                 "sampler.h_follows = bandwidth with h <= 0.25 bandwidth_start^2)", n_bad,
+                 "%.3g): particles may merge into clumps (see the duplicates observable); keep T "
+                 "below sd^2 / 2 (e.g. sampler.h_follows = bandwidth, T unset and h < 0.5 "
+                 "bandwidth_start^2)", n_bad,
                  cfg->layers, first, ratio);
 }
 
@@ -199,7 +205,7 @@ void data_target_set_layer(data_target *t, long k)
     double h, T;
     config_step(&t->cfg, k, &h, &T);
     if (2.0 * T > t->sd * t->sd) {
-        log_warn("layer %ld: 2T = %.4g > sd^2 = %.4g (bandwidth %.4g): particles merge into exact "
+        log_warn("layer %ld: 2T = %.4g > sd^2 = %.4g (bandwidth %.4g): particles may merge into "
                  "clumps from here on (see the duplicates observable)", k, 2.0 * T,
                  t->sd * t->sd, t->sd);
         t->warned_merge = 1;

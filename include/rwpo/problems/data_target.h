@@ -43,7 +43,7 @@ int data_target_check_config(const rwpo_config *cfg, const char *label, char *er
 
 /**
  * Read this rank's block of problem.data_file (collective over comm), create the ring. Warns
- * (rank 0) when some layer of the schedule will have 2T > sd^2 (particles merge).
+ * (rank 0) when some layer of the schedule will have 2T > sd^2 (particles may merge).
  * @return the target, or NULL on every rank with the same one-line reason in err (no file, not
  *         [M][d] with d = particles.dim, non-finite entries)
  */
