@@ -7,8 +7,11 @@
  *   grad f(x) = (x - sum_m w_m X_m) / sd^2,  w = softmax_m(<x, X_m> / sd^2 - |X_m|^2 / (2 sd^2))
  *
  * The particles are the queries, the data the keys and values: the joint-weight kernels of
- * attention.c with c = 1/sd^2 and key bias -|X_m|^2/(2 sd^2), with the running-max softmax (a
- * query is not a key, so there is no self-logit to shift by). f comes from the same state:
+ * attention.c with c = 1/sd^2 and key bias -|X_m|^2/(2 sd^2). A query is not a key, so there is
+ * no self-logit to shift by: the shift is |x|^2/(2 sd^2), an upper bound of every logit z_m (the
+ * exponents are -|x - X_m|^2/(2 sd^2) <= 0; one pass per block), and when some particle's sum
+ * falls below 1e-100 (every sample so far that the exponents reach the kernels' clamp) all ranks
+ * redo the evaluation with the running max. f comes from the same state:
  * -log sum_m exp(z_m) + |x|^2/(2 sd^2) with log sum exp = m + log l.
  *
  * The data are read in contiguous balanced blocks (rank r holds rows of the particles_shard of
