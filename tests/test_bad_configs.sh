@@ -233,6 +233,9 @@ expect data-start-no-layers "bandwidth_start = 1 differs from bandwidth = 0.1 bu
     run kde.ini --set problem.bandwidth_start=1
 expect data-follows-schedule "[sampler] h_follows = bandwidth with schedule = '5:0.01'" run \
     kde.ini --set sampler.h_follows=bandwidth --set sampler.schedule=5:0.01
+expect data-follows-too-small "[sampler] h_follows = bandwidth: h = 0.1 scaled by" run kde.ini \
+    --set sampler.h_follows=bandwidth --set problem.bandwidth=1e-9 --set problem.bandwidth_start=1 \
+    --set problem.bandwidth_layers=3
 expect data-key-other-problem "[problem] bandwidth is not a key of problem type 'mixture_laplace'" \
     run good.ini --set problem.bandwidth=0.2
 expect data-follows-other-problem "[sampler] h_follows is not a key of problem type" \

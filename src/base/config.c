@@ -695,6 +695,22 @@ parsed:
                 goto out;
             }
         }
+        if (cfg->h_follows == H_FOLLOWS_BANDWIDTH && cfg->n_schedule > 0) {
+            log_format(err, errlen, "%s: [sampler] h_follows = bandwidth with schedule = '%s': "
+                       "the step sizes come from the bandwidth (allowed: remove the schedule, or "
+                       "h_follows = none)", path, cfg->schedule);
+            goto out;
+        }
+        if (cfg->h_follows == H_FOLLOWS_BANDWIDTH) { /* sd_k is monotone: the ends bound h_k */
+            const double r = config_bandwidth(cfg, cfg->layers) / config_bandwidth(cfg, 1);
+            if (!(cfg->h * r * r >= CONFIG_MIN_STEP)) {
+                log_format(err, errlen, "%s: [sampler] h_follows = bandwidth: h = %g scaled by "
+                           "(bandwidth / bandwidth_start)^2 = %g falls below %g at the last "
+                           "layer (allowed: a larger h or bandwidth)", path, cfg->h, r * r,
+                           CONFIG_MIN_STEP);
+                goto out;
+            }
+        }
         if (cfg->output[0] == '\0') {
             log_format(err, errlen, "%s: [run] output is empty (allowed: a file path)", path);
             goto out;

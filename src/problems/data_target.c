@@ -59,12 +59,6 @@ int data_target_check_config(const rwpo_config *cfg, const char *label, char *er
                    cfg->bandwidth_layers);
         return -1;
     }
-    if (cfg->h_follows == H_FOLLOWS_BANDWIDTH && cfg->n_schedule > 0) {
-        log_format(err, errlen, "%s: [sampler] h_follows = bandwidth with schedule = '%s': the "
-                   "step sizes come from the bandwidth (allowed: remove the schedule, or "
-                   "h_follows = none)", label, cfg->schedule);
-        return -1;
-    }
     return 0;
 }
 

@@ -38,7 +38,7 @@ typedef struct data_target data_target; /* opaque */
 /**
  * The rules of a data target's keys in a configuration config_load accepted: data_file names a
  * dataset, the bandwidth schedule is consistent (a start other than the final bandwidth needs
- * bandwidth_layers >= 2), sampler.h_follows = bandwidth has no schedule. Serial and pure.
+ * bandwidth_layers >= 2; sampler.h_follows is checked by config_load). Serial and pure.
  * @return 0, or -1 with a one-line reason in err naming the key
  */
 int data_target_check_config(const rwpo_config *cfg, const char *label, char *err,
