@@ -223,6 +223,11 @@ expect data-wrong-d "expected [M][d] with d = particles.dim = 3 and M >= 1 (the 
     run kde.ini --set particles.dim=3
 expect data-absent "[problem] data_file = kde.h5:/nothing" run kde.ini \
     --set problem.data_file=kde.h5:/nothing
+/usr/bin/python3 -c "import h5py, numpy as np; f = h5py.File('kde.h5', 'a'); \
+f['int'] = np.ones((5, 2), dtype=np.int32); x = np.ones((5, 2)); x[3, 1] = np.nan; f['nan'] = x"
+expect data-integer "kde.h5:/int: dataset is of integer type, expected floating point" run kde.ini \
+    --set problem.data_file=kde.h5:/int
+expect data-nan "kde.h5:/nan: non-finite value nan at row 3, column 1" run kde.ini --set problem.data_file=kde.h5:/nan
 expect data-negative-bandwidth "[problem] bandwidth = -0.1: out of range (allowed: > 0)" run \
     kde.ini --set problem.bandwidth=-0.1
 expect data-zero-bandwidth "[problem] bandwidth = 0: out of range (allowed: > 0)" run \
