@@ -228,6 +228,40 @@ expect reference-no-dataset "[problem] reference_file = '$heldout': missing data
     --set problem.reference_file="$heldout"
 expect reference-absent "/nothing: no such dataset" run good.ini --set particles.dim=2 \
     --set problem.reference_file="$heldout:/nothing"
+# ---- problem.type = data: training samples from `rwpo data` ------------------------------------
+timeout 120 mpirun -np 1 "$RWPO" data moons --n 50 -o kde.h5:/moons >/dev/null 2>&1
+sed 's/^type = mixture_laplace/type = data\ndata_file = kde.h5:\/moons/; s/^dim = 3/dim = 2/' \
+    good.ini > kde.ini
+expect data-missing-file "[problem] type = data needs data_file = path.h5:/dataset" run kde.ini \
+    --set problem.data_file=
+expect data-no-dataset "[problem] data_file = 'kde.h5': missing dataset" run kde.ini \
+    --set problem.data_file=kde.h5
+expect data-wrong-d "expected [M][d] with d = particles.dim = 3 and M >= 1 (the file's d is 2)" \
+    run kde.ini --set particles.dim=3
+expect data-absent "[problem] data_file = kde.h5:/nothing" run kde.ini \
+    --set problem.data_file=kde.h5:/nothing
+/usr/bin/python3 -c "import h5py, numpy as np; f = h5py.File('kde.h5', 'a'); \
+f['int'] = np.ones((5, 2), dtype=np.int32); x = np.ones((5, 2)); x[3, 1] = np.nan; f['nan'] = x"
+expect data-integer "kde.h5:/int: dataset is of integer type, expected floating point" run kde.ini \
+    --set problem.data_file=kde.h5:/int
+expect data-nan "kde.h5:/nan: non-finite value nan at row 3, column 1" run kde.ini --set problem.data_file=kde.h5:/nan
+expect data-negative-bandwidth "[problem] bandwidth = -0.1: out of range (allowed: > 0)" run \
+    kde.ini --set problem.bandwidth=-0.1
+expect data-zero-bandwidth "[problem] bandwidth = 0: out of range (allowed: > 0)" run \
+    kde.ini --set problem.bandwidth=0
+expect data-negative-start "[problem] bandwidth_start = -1: out of range (allowed: >= 0)" run \
+    kde.ini --set problem.bandwidth_start=-1
+expect data-start-no-layers "bandwidth_start = 1 differs from bandwidth = 0.1 but bandwidth_layers = 0" \
+    run kde.ini --set problem.bandwidth_start=1
+expect data-follows-schedule "[sampler] h_follows = bandwidth with schedule = '5:0.01'" run \
+    kde.ini --set sampler.h_follows=bandwidth --set sampler.schedule=5:0.01
+expect data-follows-too-small "[sampler] h_follows = bandwidth: h = 0.1 scaled by" run kde.ini \
+    --set sampler.h_follows=bandwidth --set problem.bandwidth=1e-9 --set problem.bandwidth_start=1 \
+    --set problem.bandwidth_layers=3
+expect data-key-other-problem "[problem] bandwidth is not a key of problem type 'mixture_laplace'" \
+    run good.ini --set problem.bandwidth=0.2
+expect data-follows-other-problem "[sampler] h_follows is not a key of problem type" \
+    run good.ini --set sampler.h_follows=bandwidth
 
 echo "bad configurations: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

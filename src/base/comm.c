@@ -191,3 +191,25 @@ int comm_agree_error(MPI_Comm comm, int failed, char *msg, size_t len)
     }
     return 1;
 }
+
+void comm_allgather_u64(const unsigned long long *local, long n_local, unsigned long long *all)
+{
+    int P = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &P); /* also before comm_init (tests) */
+    int *counts = xcalloc((size_t)P, sizeof(int)), *displs = xcalloc((size_t)P, sizeof(int));
+    if (n_local > 0x7fffffff)
+        RWPO_FATAL("comm_allgather_u64: %ld words exceed the MPI count limit", n_local);
+    int mine = (int)n_local;
+    MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    long total = 0;
+    for (int r = 0; r < P; r++) {
+        if (total > 0x7fffffff)
+            RWPO_FATAL("comm_allgather_u64: %ld words exceed the MPI count limit", total);
+        displs[r] = (int)total;
+        total += counts[r];
+    }
+    MPI_Allgatherv(local, mine, MPI_UNSIGNED_LONG_LONG, all, counts, displs,
+                   MPI_UNSIGNED_LONG_LONG, MPI_COMM_WORLD);
+    free(counts);
+    free(displs);
+}

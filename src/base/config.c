@@ -413,8 +413,23 @@ void config_step(const rwpo_config *cfg, long k, double *h, double *T)
     for (int s = 0; s < cfg->n_schedule; s++)
         if (k >= cfg->schedule_layer[s])
             hk = cfg->schedule_h[s];
+    if (cfg->h_follows == H_FOLLOWS_BANDWIDTH) {
+        const double r = config_bandwidth(cfg, k) / config_bandwidth(cfg, 1);
+        hk *= r * r;
+    }
     *h = hk;
     *T = cfg->T > 0 ? cfg->T : hk;
+}
+
+double config_bandwidth(const rwpo_config *cfg, long k)
+{
+    const double s0 = cfg->bandwidth_start > 0 ? cfg->bandwidth_start : cfg->bandwidth;
+    const long n = cfg->bandwidth_layers;
+    if (n < 2 || k <= 1)
+        return n < 2 ? cfg->bandwidth : s0;
+    if (k >= n)
+        return cfg->bandwidth;
+    return s0 * pow(cfg->bandwidth / s0, (double)(k - 1) / (double)(n - 1));
 }
 
 /* Which raw entry last set the key (or NULL). */
@@ -677,6 +692,22 @@ parsed:
                 where(path, e, loc, sizeof loc);
                 log_format(err, errlen, "%s: [sampler] %s = '%s' needs correct = pmala (allowed: "
                         "set correct = pmala, or remove %s)", loc, kc->key, e->value, kc->key);
+                goto out;
+            }
+        }
+        if (cfg->h_follows == H_FOLLOWS_BANDWIDTH && cfg->n_schedule > 0) {
+            log_format(err, errlen, "%s: [sampler] h_follows = bandwidth with schedule = '%s': "
+                       "the step sizes come from the bandwidth (allowed: remove the schedule, or "
+                       "h_follows = none)", path, cfg->schedule);
+            goto out;
+        }
+        if (cfg->h_follows == H_FOLLOWS_BANDWIDTH) { /* sd_k is monotone: the ends bound h_k */
+            const double r = config_bandwidth(cfg, cfg->layers) / config_bandwidth(cfg, 1);
+            if (!(cfg->h * r * r >= CONFIG_MIN_STEP)) {
+                log_format(err, errlen, "%s: [sampler] h_follows = bandwidth: h = %g scaled by "
+                           "(bandwidth / bandwidth_start)^2 = %g falls below %g at the last "
+                           "layer (allowed: a larger h or bandwidth)", path, cfg->h, r * r,
+                           CONFIG_MIN_STEP);
                 goto out;
             }
         }

@@ -20,9 +20,10 @@ static const char *const ch_correct[] = {"none", "pmala", NULL};
 static const char *const ch_ring[] = {"overlap", "blocking", NULL};
 static const char *const ch_kernel[] = {"fast", "reference", NULL};
 const char *const config_problem_names[] = {"none", "gaussian", "mixture_laplace", "linear",
-                                           "logistic", NULL};
+                                           "logistic", "data", NULL};
 static const char *const ch_operator[] = {"gaussian", "blur1d", "blur2d", "file", NULL};
 static const char *const ch_layout[] = {"auto", "replicated", "distributed", NULL};
+static const char *const ch_h_follows[] = {"none", "bandwidth", NULL};
 
 #define OFF(f) offsetof(rwpo_config, f)
 #define SZ(f) sizeof(((rwpo_config *)0)->f)
@@ -94,8 +95,11 @@ const key_spec config_keys[] = {
     {"sampler", "correct_h", K_TIME, OFF(correct_h), 0, "h", R_GT, 0, HUGE_VAL, NULL,
      MB(METHOD_RWPO_L1), "rwpo_l1, correct = pmala: P-MALA step size; 'h' (default) follows "
      "the step size"},
+    {"sampler", "h_follows", K_ENUM, OFF(h_follows), 0, "none", R_NONE, 0, 0, ch_h_follows,
+     PB(PROBLEM_DATA), "data: none, or bandwidth (h_k = h (sd_k / sd_1)^2, and T = h_k unless T "
+     "is set: h and T follow the annealed bandwidth; not with a schedule)"},
     {"problem", "type", K_ENUM, OFF(problem), 0, NULL, R_NONE, 0, 0, config_problem_names, 0,
-     "smooth potential f: none, gaussian, mixture_laplace, linear, logistic"},
+     "smooth potential f: none, gaussian, mixture_laplace, linear, logistic, data (KDE of samples)"},
     {"problem", "mean", K_LIST, OFF(problem_mean), SZ(problem_mean), "0", R_NONE, 0, 0, NULL,
      PB(PROBLEM_GAUSSIAN), "gaussian: mu, one value or d values"},
     {"problem", "std", K_DOUBLE, OFF(problem_std), 0, "1", R_GT, 0, HUGE_VAL, NULL,
@@ -108,8 +112,9 @@ const key_spec config_keys[] = {
      0, NULL, PB(PROBLEM_LINEAR) | PB(PROBLEM_LOGISTIC),
      "path.h5:/dataset: linear: A [m][d]; logistic: features [n][d] (empty = generated)"},
     {"problem", "data_file", K_STRING, OFF(data_file), SZ(data_file), "", R_NONE, 0, 0, NULL,
-     PB(PROBLEM_LINEAR) | PB(PROBLEM_LOGISTIC),
-     "path.h5:/dataset: linear: b [m]; logistic: labels 0/1 [n] (with operator_file)"},
+     PB(PROBLEM_LINEAR) | PB(PROBLEM_LOGISTIC) | PB(PROBLEM_DATA),
+     "path.h5:/dataset: linear: b [m]; logistic: labels 0/1 [n] (with operator_file); data: "
+     "training samples [M][d] float64 (required)"},
     {"problem", "truth_file", K_STRING, OFF(truth_file), SZ(truth_file), "", R_NONE, 0, 0, NULL,
      PB(PROBLEM_LINEAR) | PB(PROBLEM_LOGISTIC),
      "optional path.h5:/dataset: the true x [d] of file data (for the truth metrics)"},
@@ -134,6 +139,13 @@ const key_spec config_keys[] = {
     {"problem", "quality_every", K_LONG, OFF(quality_every), 0, "1", R_GE, 1, 1e9, NULL, 0,
      "compute the sample-quality observables at recorded layers that are multiples of k (and "
      "the last); NaN at the others"},
+    {"problem", "bandwidth", K_DOUBLE, OFF(bandwidth), 0, "0.1", R_GT, 0, HUGE_VAL, NULL,
+     PB(PROBLEM_DATA), "data: final bandwidth sd of f = -log sum_m exp(-|x - X_m|^2 / (2 sd^2))"},
+    {"problem", "bandwidth_start", K_DOUBLE, OFF(bandwidth_start), 0, "0", R_GE, 0, HUGE_VAL,
+     NULL, PB(PROBLEM_DATA), "data: sd of layer 1 (0 = bandwidth: no annealing)"},
+    {"problem", "bandwidth_layers", K_LONG, OFF(bandwidth_layers), 0, "0", R_GE, 0, 1e9, NULL,
+     PB(PROBLEM_DATA), "data: sd goes geometrically from bandwidth_start (layer 1) to bandwidth "
+     "(this layer), then stays (0 = no annealing)"},
     {"linalg", "layout", K_ENUM, OFF(linalg_layout), 0, "auto", R_NONE, 0, 0, ch_layout,
      PB(PROBLEM_LINEAR),
      "operator layout: replicated (A on every rank, DGEMM), distributed (ScaLAPACK), auto"},

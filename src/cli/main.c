@@ -24,6 +24,7 @@
 #include "rwpo/base/timers.h"
 #include "rwpo/cli/bench.h"
 #include "rwpo/cli/compare.h"
+#include "rwpo/cli/data.h"
 #include "rwpo/cli/summary.h"
 #include "rwpo/cli/sweep.h"
 #include "rwpo/cli/verify.h"
@@ -48,6 +49,7 @@ static const char usage[] =
     "       rwpo summarize [FILES_OR_DIRS...] [--csv OUT] [--missing CONFIG.ini [--set ...]]\n"
     "                [--reference REF [--pool FROM:TO]]\n"
     "       rwpo compare RUN.h5 REFERENCE [--layer K] [--pool FROM:TO] [--csv OUT]\n"
+    "       rwpo data NAME --n M [--seed S] -o path.h5:/dataset [--overwrite]\n"
     "       rwpo --help | --version | --keys\n";
 
 static const char help[] =
@@ -67,6 +69,9 @@ static const char help[] =
     "         layer, or --pool FROM:TO: every recorded layer in [FROM, TO] pooled) or\n"
     "         path.h5:/dataset of samples [M][d]: mean, sd, W1, spike at 0, correlations,\n"
     "         energy distance, and a verdict against the noise of two iid samples\n"
+    "  data   write M samples of a 2-D toy set (moons, 8gaussians, circles, rings, swissroll,\n"
+    "         2spirals, checkerboard, pinwheel) for problem.type = data; another --seed gives\n"
+    "         a held-out set\n"
     "  --sweep-index K|env      run (check) point K of the [sweep]; env: SLURM_ARRAY_TASK_ID\n"
     "  --set section.key=value  override a key (repeatable; applied after the file)\n"
     "  --restart FILE[:LAYER]   continue from a checkpoint, or a recorded layer of a run file\n"
@@ -544,6 +549,8 @@ int main(int argc, char **argv)
         code = 0;
     } else if (argc >= 2 && strcmp(argv[1], "bench") == 0) {
         code = bench_main(argc - 1, argv + 1);
+    } else if (argc >= 2 && strcmp(argv[1], "data") == 0) {
+        code = data_main(argc - 1, argv + 1);
     } else if (argc >= 2 && strcmp(argv[1], "--keys") == 0) {
         if (comm_rank() == 0)
             config_print_reference(stdout);

@@ -1,6 +1,7 @@
 /**
  * @file input.c
- * @brief Readers of user inputs ("path.h5:/dataset") and of run-file frames (see input.h).
+ * @brief Readers of user inputs ("path.h5:/dataset") and of run-file frames, and the writer of
+ *        sample sets (see input.h).
  *
  * A spec is split at its last ":/", so file names may contain ':'. Matrices and frames are read
  * collectively with the MPI-IO driver (each rank its row block, a rank without rows selects none
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "h5util.h"
 
@@ -527,5 +529,73 @@ int input_read_attribute(const char *spec, const char *name, long n, double *out
 {
     int rc;
     H5UTIL_QUIETLY(rc, read_attribute_impl(spec, name, n, out, err, errlen));
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Writing a sample set (serial; `rwpo data`)
+ * ------------------------------------------------------------------------------------------- */
+
+static int write_samples_impl(const char *spec, long m, int d, const double *x, int overwrite,
+                              char *err, size_t errlen)
+{
+    char *path = NULL;
+    const char *dset = NULL;
+    hid_t file = -1, lcpl = -1, space = -1, ds = -1;
+    int rc = -1;
+    if (split_spec(spec, "input_write_samples", &path, &dset, err, errlen) != 0)
+        goto out;
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        if (h5util_check_file(path, err, errlen) != 0)
+            goto out;
+        file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        if (file < 0) {
+            h5util_fail(err, errlen, path, NULL, 1, "cannot open the file for writing");
+            goto out;
+        }
+        char missing[512];
+        if (h5util_path_exists(file, dset, missing, sizeof missing) > 0) {
+            if (!overwrite) {
+                h5util_fail(err, errlen, path, dset, 0, "the dataset exists (allowed: another "
+                            "dataset name, or --overwrite to replace it)");
+                goto out;
+            }
+            if (H5Ldelete(file, dset, H5P_DEFAULT) < 0) {
+                h5util_fail(err, errlen, path, dset, 1, "cannot remove the old dataset");
+                goto out;
+            }
+        }
+    } else {
+        file = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+        if (file < 0) {
+            h5util_fail(err, errlen, path, NULL, 1, "cannot create the file");
+            goto out;
+        }
+    }
+    lcpl = H5Pcreate(H5P_LINK_CREATE);
+    const hsize_t dims[2] = {(hsize_t)m, (hsize_t)d};
+    space = H5Screate_simple(2, dims, NULL);
+    if (lcpl < 0 || space < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
+        (ds = H5Dcreate2(file, dset, H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
+        H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) < 0) {
+        h5util_fail(err, errlen, path, dset, 1, "cannot write the dataset");
+        goto out;
+    }
+    rc = 0;
+out:
+    if (H5UTIL_CLOSE(ds, space, lcpl, file) != 0 && rc == 0) {
+        h5util_fail(err, errlen, path, dset, 1, "cannot close the file");
+        rc = -1;
+    }
+    free(path);
+    return rc;
+}
+
+int input_write_samples(const char *spec, long m, int d, const double *x, int overwrite,
+                        char *err, size_t errlen)
+{
+    int rc;
+    H5UTIL_QUIETLY(rc, write_samples_impl(spec, m, d, x, overwrite, err, errlen));
     return rc;
 }

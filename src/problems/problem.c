@@ -25,13 +25,15 @@ const char *problem_name(config_problem type)
     case PROBLEM_MIXTURE_LAPLACE: return "mixture_laplace";
     case PROBLEM_LINEAR: return "linear";
     case PROBLEM_LOGISTIC: return "logistic";
+    case PROBLEM_DATA: return "data";
     }
     return "?";
 }
 
 problem *problem_create(const rwpo_config *cfg)
 {
-    if (cfg->problem == PROBLEM_LINEAR || cfg->problem == PROBLEM_LOGISTIC) {
+    if (cfg->problem == PROBLEM_LINEAR || cfg->problem == PROBLEM_LOGISTIC ||
+        cfg->problem == PROBLEM_DATA) {
         char err[2048] = "";
         problem *p = problem_open(cfg, comm_world(), err, sizeof err);
         if (!p)
@@ -94,7 +96,14 @@ void problem_destroy(problem *p)
     free(p->ref);
     free(p->train);
     otflow_destroy(p->flow);
+    data_target_destroy(p->data);
     free(p);
+}
+
+void problem_set_layer(problem *p, long k)
+{
+    if (p->data)
+        data_target_set_layer(p->data, k);
 }
 
 /* Mixture: responsibilities r_c = softmax_c(-|x - a_c|^2 / (2 var)). */
@@ -175,6 +184,8 @@ void problem_grad(const problem *p, long n, const double *restrict x, double *re
         break;
     case PROBLEM_LINEAR:
         RWPO_FATAL("problem_grad: the linear problem's gradient is collective (problem_grad_all)");
+    case PROBLEM_DATA:
+        RWPO_FATAL("problem_grad: the data target's gradient is collective (problem_grad_all)");
     case PROBLEM_LOGISTIC:
         for (long i0 = 0; i0 < n; i0 += p->max_local) {
             long nb = n - i0 < p->max_local ? n - i0 : p->max_local;
@@ -190,6 +201,8 @@ double problem_f(const problem *p, const double *x)
     switch (p->type) {
     case PROBLEM_LINEAR:
         RWPO_FATAL("problem_f: the linear problem's f is collective (problem_f_all)");
+    case PROBLEM_DATA:
+        RWPO_FATAL("problem_f: the data target's f is collective (problem_f_all)");
     case PROBLEM_LOGISTIC: {
         double s = 0.0;
         for (long i = 0; i < p->m; i++) {
@@ -234,6 +247,8 @@ void problem_grad_all(problem *p, long n_local, const double *restrict x, double
 {
     if (p->type == PROBLEM_LINEAR)
         linalg_apply(p->la, n_local, x, g, NULL);
+    else if (p->type == PROBLEM_DATA)
+        data_target_eval(p->data, n_local, x, NULL, g);
     else
         problem_grad(p, n_local, x, g);
 }
@@ -242,6 +257,10 @@ void problem_f_all(problem *p, long n_local, const double *x, double *f)
 {
     if (p->type == PROBLEM_LINEAR) {
         linalg_apply(p->la, n_local, x, NULL, f);
+        return;
+    }
+    if (p->type == PROBLEM_DATA) {
+        data_target_eval(p->data, n_local, x, f, NULL);
         return;
     }
     for (long i = 0; i < n_local; i++)
@@ -255,6 +274,10 @@ void problem_f_grad_all(problem *p, long n_local, const double *restrict x, doub
         linalg_apply(p->la, n_local, x, g, f);
         return;
     }
+    if (p->type == PROBLEM_DATA) {
+        data_target_eval(p->data, n_local, x, f, g);
+        return;
+    }
     problem_grad(p, n_local, x, g);
     problem_f_all(p, n_local, x, f);
 }
@@ -264,6 +287,8 @@ void problem_f_grad_all(problem *p, long n_local, const double *restrict x, doub
 int problem_check_config(const rwpo_config *cfg, const char *label, char *err, size_t errlen)
 {
     const int lin = cfg->problem == PROBLEM_LINEAR, logi = cfg->problem == PROBLEM_LOGISTIC;
+    if (cfg->problem == PROBLEM_DATA)
+        return data_target_check_config(cfg, label, err, errlen);
     if (!lin && !logi)
         return 0;
     const char *files[3] = {cfg->operator_file, cfg->data_file, cfg->truth_file};
@@ -667,6 +692,8 @@ double problem_estimate_bytes(const rwpo_config *cfg, int n_ranks)
         }
         return b;
     }
+    case PROBLEM_DATA:
+        return data_target_estimate_bytes(cfg, n_ranks);
     case PROBLEM_LOGISTIC:
         if (m < 1)
             m = 500;
@@ -678,13 +705,22 @@ double problem_estimate_bytes(const rwpo_config *cfg, int n_ranks)
 
 problem *problem_open(const rwpo_config *cfg, MPI_Comm comm, char *err, size_t errlen)
 {
-    if (cfg->problem != PROBLEM_LINEAR && cfg->problem != PROBLEM_LOGISTIC)
+    if (cfg->problem != PROBLEM_LINEAR && cfg->problem != PROBLEM_LOGISTIC &&
+        cfg->problem != PROBLEM_DATA)
         return heldout_attach(problem_create(cfg), cfg, comm, err, errlen);
     problem *p = xcalloc(1, sizeof *p);
     p->type = cfg->problem;
     p->dim = cfg->dim;
     p->beta = cfg->beta;
     p->lambda = cfg->lambda;
+    if (p->type == PROBLEM_DATA) {
+        p->data = data_target_open(cfg, comm, err, errlen); /* agreed */
+        if (!p->data) {
+            free(p);
+            return NULL;
+        }
+        return heldout_attach(p, cfg, comm, err, errlen);
+    }
     int rc = p->type == PROBLEM_LINEAR ? open_linear(p, cfg, comm, err, errlen)
                                        : open_logistic(p, cfg, comm, err, errlen);
     /* every failure above is agreed (same message everywhere) */

@@ -11,6 +11,7 @@
 
 #include "rwpo/base/comm.h"
 #include "rwpo/base/log.h"
+#include "rwpo/core/duplicates.h"
 #include "rwpo/problems/marginal.h"
 
 static void add(observables *o, const char *name, int width, const double *v)
@@ -59,6 +60,9 @@ observables *observables_create(const rwpo_config *cfg, const problem *prob,
     } else if (prob->type == PROBLEM_LOGISTIC) {
         o->headline = o->n_obs;
         add(o, "theta_error", 1, &o->metric[0]);
+    } else if (prob->type == PROBLEM_DATA) {
+        add(o, "duplicates", 1, &o->duplicates);
+        add(o, "data_neighbours", 1, &o->data_neighbours);
     }
     o->quality = sample_quality_create(cfg, prob); /* collective with a reference */
     o->n_obs += sample_quality_list(o->quality, o->obs + o->n_obs);
@@ -229,6 +233,9 @@ void observables_compute(observables *o, const rwpo_config *cfg, const particles
         for (long k = 0; k < d; k++)
             e += fabs(o->mean[k] - (prob->x_true ? prob->x_true[k] : NAN));
         o->metric[0] = e / (double)d;
+    } else if (prob->type == PROBLEM_DATA) {
+        o->duplicates = duplicates_fraction(p->x, n, d, p->n_global);
+        o->data_neighbours = data_target_neighbours(prob->data); /* of problem_f_all above */
     }
     sample_quality_compute(o->quality, cfg, p, o->layer);
 }

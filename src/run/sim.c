@@ -277,6 +277,7 @@ int sim_layer(sim *s)
     const long k = s->layer + 1;
     double h, T;
     config_step(&s->cfg, k, &h, &T);
+    problem_set_layer(s->prob, k);
     timer_start(TIMER_layer);
     int rc = s->method->layer(s->method_state, &s->env, k, h, T);
     timer_stop(TIMER_layer);
@@ -303,6 +304,7 @@ void sim_observe(sim *s)
     if (s->method->n_obs > 0)
         s->method->values(s->method_state, own);
     s->obs->layer = s->layer;
+    problem_set_layer(s->prob, s->layer);
     observables_compute(s->obs, &s->cfg, s->p, s->prob, own);
     s->last_recorded = s->layer;
     timer_stop(TIMER_observables);

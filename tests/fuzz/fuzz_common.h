@@ -130,6 +130,9 @@ static void fz_expected_step(const rwpo_config *c, long k, double *h, double *T)
     for (int s = 0; s < c->n_schedule; s++)
         if (c->schedule_layer[s] <= k)
             hk = c->schedule_h[s];
+    if (c->h_follows == H_FOLLOWS_BANDWIDTH) /* h (sd_k / sd_1)^2, sd geometric (README) */
+        hk *= config_bandwidth(c, k) * config_bandwidth(c, k) /
+              (config_bandwidth(c, 1) * config_bandwidth(c, 1));
     *h = hk;
     *T = c->T > 0 ? c->T : hk;
 }
@@ -184,7 +187,9 @@ __attribute__((unused)) static void fz_check_config(const rwpo_config *c, const 
         double h, T, he, Te;
         config_step(c, probe_k[i], &h, &T);
         fz_expected_step(c, probe_k[i], &he, &Te);
-        if (!(h > 0) || !(T > 0) || !isfinite(h) || !isfinite(T) || h != he || T != Te)
+        const double tol = c->h_follows == H_FOLLOWS_BANDWIDTH ? 1e-14 : 0.0; /* rounding */
+        if (!(h > 0) || !(T > 0) || !isfinite(h) || !isfinite(T) || fabs(h - he) > tol * he ||
+            fabs(T - Te) > tol * Te)
             fz_fail("%s: config_step(layer %ld) = (h %g, T %g), expected (h %g, T %g) from "
                     "h = %g, T = %g, schedule '%s'", origin, probe_k[i], h, T, he, Te, c->h, c->T,
                     c->schedule);

@@ -81,4 +81,10 @@ void comm_sum_double_on(MPI_Comm comm, double *v, long n);
  */
 int comm_agree_error(MPI_Comm comm, int failed, char *msg, size_t len);
 
+/**
+ * Gather every rank's n_local 64-bit words into all (in rank order; every rank gets the whole
+ * array of sum n_local words, caller-owned). Collective over the world communicator.
+ */
+void comm_allgather_u64(const unsigned long long *local, long n_local, unsigned long long *all);
+
 #endif /* RWPO_COMM_H */

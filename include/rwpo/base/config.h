@@ -47,11 +47,14 @@ typedef enum {
     PROBLEM_GAUSSIAN = 1,
     PROBLEM_MIXTURE_LAPLACE = 2,
     PROBLEM_LINEAR = 3,
-    PROBLEM_LOGISTIC = 4
+    PROBLEM_LOGISTIC = 4,
+    PROBLEM_DATA = 5
 } config_problem;
 typedef enum { OPERATOR_GAUSSIAN = 0, OPERATOR_BLUR1D = 1, OPERATOR_BLUR2D = 2, OPERATOR_FILE = 3 }
     config_operator;
 typedef enum { LAYOUT_AUTO = 0, LAYOUT_REPLICATED = 1, LAYOUT_DISTRIBUTED = 2 } config_layout;
+/** sampler.h_follows (problem.type = data): h and T fixed, or scaled with the bandwidth^2. */
+typedef enum { H_FOLLOWS_NONE = 0, H_FOLLOWS_BANDWIDTH = 1 } config_h_follows;
 
 /** The resolved configuration. Strings are NUL-terminated; lists are comma-separated text. */
 typedef struct {
@@ -89,6 +92,7 @@ typedef struct {
     config_correct correct;    /**< rwpo_l1: none | pmala (steps after every layer) */
     long correct_steps;        /**< rwpo_l1, correct = pmala: P-MALA steps per layer K (>= 1) */
     double correct_h;          /**< rwpo_l1: P-MALA step size; 0 means "= h" (unset) */
+    config_h_follows h_follows; /**< data: h_k = h (sd_k / sd_1)^2 (and T unless set) */
     /* [problem] */
     config_problem problem;
     char problem_mean[CONFIG_LIST]; /**< gaussian: mu, one value or d values */
@@ -110,6 +114,9 @@ typedef struct {
     char flow_file[CONFIG_STR]; /**< OT-Flow potential Phi (HDF5, "" = no flow layers) */
     long flow_steps;           /**< layers 1..steps are the flow's RK4 steps */
     double flow_readout_lambda; /**< readout_zeros: zeros of S_{lambda_out T}(x) (0 = off) */
+    double bandwidth;          /**< data: final KDE bandwidth sd (> 0) */
+    double bandwidth_start;    /**< data: sd of layer 1; 0 means "= bandwidth" (no annealing) */
+    long bandwidth_layers;     /**< data: geometric sd from start (layer 1) to final (this layer) */
     /* [linalg] */
     config_layout linalg_layout;  /**< auto | replicated | distributed */
     long linalg_block;         /**< ScaLAPACK block size */
@@ -162,8 +169,19 @@ unsigned long long config_physics_hash(const rwpo_config *c);
 /** Fill the defaults (what a file with no keys would give, required keys zeroed). Serial. */
 void config_defaults(rwpo_config *cfg);
 
-/** Step size h and proximal time T of layer k >= 1. Serial, pure. */
+/**
+ * Step size h and proximal time T of layer k >= 1. With sampler.h_follows = bandwidth (data
+ * targets) h_k = h (sd_k / sd_1)^2 and T_k = h_k unless T is set. Serial, pure.
+ */
 void config_step(const rwpo_config *cfg, long k, double *h, double *T);
+
+/**
+ * KDE bandwidth sd_k of a data target at layer k (problem.bandwidth*): geometric from
+ * bandwidth_start at layer 1 to bandwidth at layer bandwidth_layers, constant after it;
+ * sd_k = sd_1 for k < 1 (the initial cloud). A pure function of k (restarts are bitwise).
+ * Serial, pure.
+ */
+double config_bandwidth(const rwpo_config *cfg, long k);
 
 /**
  * The one rule for lists (vectors, schedules, sweep values): split `text` in place at `sep`,

@@ -21,6 +21,8 @@ enum { RNG_STREAM_GIBBS = 4 };
 enum { RNG_STREAM_CORRECT = 5 };
 /** RNG_STREAM_QUALITY: the slicing directions of the sliced W2 observable (core/quality.h). */
 enum { RNG_STREAM_QUALITY = 6 };
+/** RNG_STREAM_DATA: `rwpo data` toy sets (src/cli/data.c; `layer` names the quantity). */
+enum { RNG_STREAM_DATA = 7 };
 
 /** Uniform in (0, 1), 53 random bits. */
 double rng_uniform(uint64_t seed, uint32_t stream, uint32_t layer, uint64_t id, uint32_t coord);

@@ -81,4 +81,14 @@ int input_read_frame_all(const char *path, long frame, long n_global, int dim, d
 int input_read_attribute(const char *spec, const char *name, long n, double *out, char *err,
                          size_t errlen);
 
+/**
+ * Write samples x [m][d] (row-major) as a float64 dataset "path.h5:/dataset" (intermediate
+ * groups are created): the file is created if it does not exist, else the dataset is added to
+ * it. An existing dataset is refused unless overwrite (then it is replaced). Serial (default
+ * driver): call it on one rank. @return 0, or -1 with a one-line reason in err (not an HDF5
+ * file, dataset exists, cannot create or write).
+ */
+int input_write_samples(const char *spec, long m, int d, const double *x, int overwrite,
+                        char *err, size_t errlen);
+
 #endif /* RWPO_INPUT_H */

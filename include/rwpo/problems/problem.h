@@ -17,6 +17,8 @@
  *                    S = (1/n) sum_n x_n x_n', alpha = 3d / (2 pi^2); x_n in {-1,+1}^d, labels
  *                    y_n ~ Bernoulli(sigmoid(x_n' theta_true)), theta_true = 1 on the first d/4
  *                    coordinates (method.md's logistic_l1), or features and labels from files
+ *   data:            f = -log sum_m exp(-|x - X_m|^2 / (2 sd_k^2)), the KDE of training samples
+ *                    with the bandwidth of the layer (problems/data_target.h); collective
  *
  * This module owns what an operator is: its rules (problem_check_config), its generation and
  * reading (problem_open); linalg only stores and applies it.
@@ -33,6 +35,7 @@
 
 #include "rwpo/base/config.h"
 #include "rwpo/core/linalg.h"
+#include "rwpo/problems/data_target.h"
 
 /** The metric grid: [-20, 20], spacing 0.01; KDE variance 0.1 (method.md). */
 #define PROBLEM_GRID_LO (-20.0)
@@ -74,6 +77,7 @@ typedef struct {
     double *train;       /**< [train_local][dim] rows of the training samples (NULL: none) */
     long train_rows, train_local, train_offset;
     struct otflow *flow; /**< flow.file's OT-Flow potential (otflow.h; NULL: no flow layers) */
+    data_target *data;   /**< data: the training samples and their ring */
 } problem;
 
 /**
@@ -108,26 +112,29 @@ problem *problem_open(const rwpo_config *cfg, MPI_Comm comm, char *err, size_t e
 /** Free; accepts NULL. */
 void problem_destroy(problem *p);
 
-/** g[i] = grad f(x[i]) for n rows of dim values (row-major). */
+/** g[i] = grad f(x[i]) for n rows of dim values (row-major). Not for `linear` and `data`, whose
+ *  gradients are collective: use problem_grad_all. */
 void problem_grad(const problem *p, long n, const double *restrict x, double *restrict g);
 
-/** f(x) of one point (not for `linear`, whose operator may be distributed: use problem_f_all). */
+/** f(x) of one point (not for `linear`, whose operator may be distributed, nor `data`: use
+ *  problem_f_all). */
 double problem_f(const problem *p, const double *x);
 
 /**
  * grad f for this rank's n_local particles x [n_local][dim] (row-major) into g, all at once
- * (batched DGEMM / PDGEMM). Collective for `linear` (every rank calls it every layer, also with
- * n_local = 0); for the other problems the same as problem_grad.
+ * (batched DGEMM / PDGEMM; data: a ring over the samples). Collective for `linear` and `data`
+ * (every rank calls it every layer, also with n_local = 0); for the other problems the same as
+ * problem_grad.
  */
 void problem_grad_all(problem *p, long n_local, const double *restrict x, double *restrict g);
 
-/** f of this rank's n_local particles into f [n_local]. Collective for `linear`. */
+/** f of this rank's n_local particles into f [n_local]. Collective for `linear` and `data`. */
 void problem_f_all(problem *p, long n_local, const double *x, double *f);
 
 /**
  * f [n_local] and grad f [n_local][dim] of this rank's particles at once (for `linear` one
  * residual serves both: the cost of problem_grad_all). The values are bitwise those of
- * problem_f_all and problem_grad_all. Collective for `linear`.
+ * problem_f_all and problem_grad_all. Collective for `linear` and `data`.
  */
 void problem_f_grad_all(problem *p, long n_local, const double *restrict x, double *restrict f,
                         double *restrict g);
@@ -148,6 +155,13 @@ void problem_f_grad_all(problem *p, long n_local, const double *restrict x, doub
  */
 int problem_max_posterior_correlation(problem *p, long max_dim, double *corr, long *first,
                                       long *second);
+
+/**
+ * Tell the problem the layer k whose potential the next evaluations use (data: the bandwidth
+ * sd_k; the other problems do not depend on k). The run calls it before every layer and before
+ * the observables. Serial.
+ */
+void problem_set_layer(problem *p, long k);
 
 /** Name of the problem type. */
 const char *problem_name(config_problem type);

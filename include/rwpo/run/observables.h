@@ -42,6 +42,8 @@ typedef struct {
     double sparsity, potential;
     double own[SAMPLER_MAX_VALUES]; /**< the sampler's own observables (sampler.h) */
     double metric[4];             /**< problem metrics (see above) */
+    double duplicates;            /**< data: fraction of particles with a bitwise duplicate */
+    double data_neighbours;       /**< data: effective neighbours of the data attention */
     int headline;                 /**< index into obs of the headline metric */
     double *grid;                 /**< [PROBLEM_GRID_N] KDE scratch (mixture_laplace) */
     double *red;                  /**< [dim + 2] reduction scratch */
