@@ -46,9 +46,10 @@ static inline double neg_log_z(int moreau, double u, double lambda, double beta,
     return -prior_l1_log_z1(u, lambda, beta, T);
 }
 
-/* Naive reference: A [n * d], neff sum. */
-static inline double naive(int joint, int moreau, long n_rows, long n_keys, long d, const double *y,
-                    const double *keys, double lambda, double beta, double T, double *A)
+/* Naive reference with an L1 weight per coordinate, lambda_k [d]: A [n * d], neff sum. */
+static inline double naive_lk(int joint, int moreau, long n_rows, long n_keys, long d,
+                              const double *y, const double *keys, const double *lambda_k,
+                              double beta, double T, double *A)
 {
     double neff = 0.0;
     double *z = malloc((size_t)n_keys * sizeof *z);
@@ -62,7 +63,7 @@ static inline double naive(int joint, int moreau, long n_rows, long n_keys, long
                         continue;
                     double diff = y[i * d + kk] - keys[j * d + kk];
                     v += -beta * diff * diff / (4 * T) +
-                         neg_log_z(moreau, keys[j * d + kk], lambda, beta, T);
+                         neg_log_z(moreau, keys[j * d + kk], lambda_k[kk], beta, T);
                 }
                 z[j] = v;
                 if (v > mx)
@@ -89,6 +90,18 @@ static inline double naive(int joint, int moreau, long n_rows, long n_keys, long
         }
     }
     free(z);
+    return neff;
+}
+
+/* Naive reference with one L1 weight lambda: A [n * d], neff sum. */
+static inline double naive(int joint, int moreau, long n_rows, long n_keys, long d, const double *y,
+                    const double *keys, double lambda, double beta, double T, double *A)
+{
+    double *lk = malloc((size_t)d * sizeof *lk);
+    for (long k = 0; k < d; k++)
+        lk[k] = lambda;
+    double neff = naive_lk(joint, moreau, n_rows, n_keys, d, y, keys, lk, beta, T, A);
+    free(lk);
     return neff;
 }
 

@@ -65,14 +65,17 @@ static const char *const base_myula[] = {COMMON, "sampler.method=myula", "proble
                                          NULL};
 static const char *const base_correct[] = {COMMON, "sampler.correct=pmala",
                                            "problem.type=gaussian", NULL};
+static const char *const base_precond[] = {COMMON, "sampler.precondition=full",
+                                           "problem.type=linear", NULL};
 /* Every key of the table applies to (is printed for) at least one of these. */
 static const char *const *const bases[] = {base_none,     base_gaussian, base_mixture,
                                            base_linear,   base_logistic, base_logistic_files,
-                                           base_myula,    base_correct};
+                                           base_myula,    base_correct,  base_precond};
 #define N_BASES ((int)(sizeof bases / sizeof bases[0]))
 static const char *const base_names[N_BASES] = {"none",   "gaussian", "mixture_laplace",
                                                 "linear", "logistic", "logistic (files)",
-                                                "myula", "rwpo_l1 + pmala"};
+                                                "myula", "rwpo_l1 + pmala",
+                                                "rwpo_l1, precondition = full"};
 
 /* INI text of `entries` without the key `omit` (may be NULL) and with `extra` lines appended
  * verbatim. Returns a static buffer. */
