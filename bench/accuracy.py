@@ -22,7 +22,7 @@ Run from the repository root after a build:
     /usr/bin/python3 bench/accuracy.py [build/src/rwpo] [--only GROUPS]
 GROUPS is a comma-separated subset of the row groups gibbs, mcmc, rwpo, precond, svgd, emcee
 (default: all); the gold standard and the iid floor are always computed. Single rank (the
-problem is small); all groups take a few CPU minutes, precond about 3 and svgd about 2.
+problem is small); all groups take about 10 CPU minutes, precond about 4 and svgd about 3.
 Prints a Markdown table. Not a CI test: it depends on load and takes minutes.
 """
 import math
@@ -60,13 +60,32 @@ RWPO_RUNS = [  # weights, h, layers, layers to report (T = h x layers)
     ("joint", 0.5, 500, [50, 200, 500]),
     ("joint", 0.1, 500, [250, 500]),
 ]
-PRECOND_RUNS = [  # label, sets, layers, layers to report (preconditioned rwpo_l1, h = T)
-    ("full, covariance, h = 0.1", ["sampler.precondition=full", "sampler.h=0.1"], 400, [200, 400]),
-    ("full, covariance, h = 0.05", ["sampler.precondition=full", "sampler.h=0.05"], 400,
+PRECOND_RUNS = [  # label, sets, layers, layers to report (preconditioned rwpo_l1; T = h)
+    ("full (prox), covariance, h = 0.1", ["sampler.precondition=full", "sampler.h=0.1"], 400,
      [200, 400]),
+    ("full (prox), covariance, h = 0.05", ["sampler.precondition=full", "sampler.h=0.05"], 400,
+     [400]),
+    ("full (prox), covariance, h = 0.05, T = 0.01",
+     ["sampler.precondition=full", "sampler.h=0.05", "sampler.T=0.01"], 400, [400]),
+    ("full (moreau, gamma = 1), covariance, h = 0.1",
+     ["sampler.precondition=full", "sampler.precondition_l1=moreau", "sampler.gamma=1",
+      "sampler.h=0.1"], 200, [200]),
+    ("full (prox), hessian, h = 0.1",
+     ["sampler.precondition=full", "sampler.precondition_source=hessian", "sampler.h=0.1"],
+     200, [200]),
+    ("full (prox), covariance, joint, h = 0.1",
+     ["sampler.precondition=full", "sampler.weights=joint", "sampler.h=0.1"], 200, [200]),
+    ("diagonal, covariance, h = 0.2", ["sampler.precondition=diagonal", "sampler.h=0.2"], 1000,
+     [500, 1000]),
+    ("diagonal, hessian, joint, h = 0.01",
+     ["sampler.precondition=diagonal", "sampler.precondition_source=hessian",
+      "sampler.weights=joint", "sampler.h=0.01"], 400, [400]),
+    ("full (prox), covariance, h = 0.1, + pmala K = 1",
+     ["sampler.precondition=full", "sampler.h=0.1", "sampler.correct=pmala"], 200, [200]),
 ]
 SVGD_RUNS = [  # label, sets, layers, layers to report
     ("svgd, h = 1", ["sampler.method=svgd", "sampler.h=1"], 1000, [500, 1000]),
+    ("svgd, h = 3", ["sampler.method=svgd", "sampler.h=3"], 2000, [1000, 2000]),
 ]
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OPENBLAS_NUM_THREADS="1")

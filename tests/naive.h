@@ -18,6 +18,37 @@ static inline double lcg(unsigned long *s)
     return ((double)(*s >> 11) + 0.5) * 0x1.0p-53;
 }
 
+/* Textbook Cholesky (column by column) of a [n][n] (row-major, symmetric positive definite)
+ * into l (lower, zeros above the diagonal). */
+static inline void naive_cholesky(long n, const double *a, double *l)
+{
+    for (long i = 0; i < n * n; i++)
+        l[i] = 0.0;
+    for (long j = 0; j < n; j++) {
+        double s = a[j * n + j];
+        for (long k = 0; k < j; k++)
+            s -= l[j * n + k] * l[j * n + k];
+        l[j * n + j] = sqrt(s);
+        for (long i = j + 1; i < n; i++) {
+            double t = a[i * n + j];
+            for (long k = 0; k < j; k++)
+                t -= l[i * n + k] * l[j * n + k];
+            l[i * n + j] = t / l[j * n + j];
+        }
+    }
+}
+
+/* max |a - b| / max |b| (1 if b is all zero) over n values. */
+static inline double rel_diff(const double *a, const double *b, long n)
+{
+    double scale = 0.0, err = 0.0;
+    for (long i = 0; i < n; i++)
+        scale = fmax(scale, fabs(b[i]));
+    for (long i = 0; i < n; i++)
+        err = fmax(err, fabs(a[i] - b[i]));
+    return err / (scale > 0 ? scale : 1.0);
+}
+
 /* M_T(u) = min_z lambda |z| + (z - u)^2 / (2T) by golden-section search (convex). */
 static inline double huber_brute(double u, double lambda, double T)
 {

@@ -50,24 +50,6 @@ static void parse(rwpo_config *c, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- naive reference */
 
-/* Textbook Cholesky of a [n][n] (row-major) into l (lower). */
-static void naive_cholesky(long n, const double *a, double *l)
-{
-    memset(l, 0, (size_t)(n * n) * sizeof *l);
-    for (long j = 0; j < n; j++) {
-        double s = a[j * n + j];
-        for (long k = 0; k < j; k++)
-            s -= l[j * n + k] * l[j * n + k];
-        l[j * n + j] = sqrt(s);
-        for (long i = j + 1; i < n; i++) {
-            double t = a[i * n + j];
-            for (long k = 0; k < j; k++)
-                t -= l[i * n + k] * l[j * n + k];
-            l[i * n + j] = t / l[j * n + j];
-        }
-    }
-}
-
 /* Q = M^-1 by Gauss-Jordan elimination with partial pivoting (M [d][d] is kept). */
 static void naive_inverse(long d, const double *M, double *Q)
 {
@@ -237,16 +219,6 @@ static void naive_layer(const rwpo_config *c, const problem *prob, long k, doubl
     free(y);
     free(A);
     free(lk);
-}
-
-static double rel_diff(const double *a, const double *b, long n)
-{
-    double scale = 0.0, err = 0.0;
-    for (long i = 0; i < n; i++)
-        scale = fmax(scale, fabs(b[i]));
-    for (long i = 0; i < n; i++)
-        err = fmax(err, fabs(a[i] - b[i]));
-    return err / (scale > 0 ? scale : 1.0);
 }
 
 /* ---------------------------------------------------------------- engine vs naive */

@@ -23,7 +23,8 @@ double precond_bytes(const rwpo_config *cfg)
     if (cfg->precondition == PRECOND_NONE)
         return 0.0;
     const double d = (double)cfg->dim;
-    return 8.0 * (3.0 * d * d + 5.0 * d);
+    const double dd = cfg->precondition == PRECOND_FULL ? d * d : d;
+    return 8.0 * (3.0 * dd + 5.0 * d);
 }
 
 /* The per-coordinate weights from the factor. */
@@ -37,39 +38,43 @@ static void set_weights(precond *pc)
     }
 }
 
-/* Q = M^-1 = L^-T L^-1 of the full factor (the metric prox). */
-static void metric_inverse(precond *pc)
+/* out = G^-T G^-1 [d][d] for a lower triangular G [d][d] (the inverse of G G'): R = G^-1 by
+ * forward substitution, then R' R. */
+static void inverse_from_factor(long d, const double *G, double *out)
 {
-    if (!pc->Q)
-        return;
-    const long d = pc->d;
-    const double *L = pc->L;
-    double *R = xcalloc((size_t)(d * d), sizeof(double)); /* L^-1, lower */
+    double *R = xcalloc((size_t)(d * d), sizeof(double));
     for (long c = 0; c < d; c++)
         for (long i = c; i < d; i++) {
             double v = i == c ? 1.0 : 0.0;
             for (long j = c; j < i; j++)
-                v -= L[i * d + j] * R[j * d + c];
-            R[i * d + c] = v / L[i * d + i];
+                v -= G[i * d + j] * R[j * d + c];
+            R[i * d + c] = v / G[i * d + i];
         }
     for (long i = 0; i < d; i++)
         for (long j = 0; j <= i; j++) {
             double v = 0.0;
-            for (long r = i; r < d; r++)
+            for (long r = i; r < d; r++) /* R[r][i], R[r][j] non-zero for r >= max(i, j) = i */
                 v += R[r * d + i] * R[r * d + j];
-            pc->Q[i * d + j] = pc->Q[j * d + i] = v;
+            out[i * d + j] = out[j * d + i] = v;
         }
     free(R);
 }
 
-/* The factor of M [d][d] (row-major, replicated; overwritten): L = chol(M), or l = sqrt(diag M).
- * Collective. */
-static void factor(precond *pc, double *M)
+/* Q = M^-1 = L^-T L^-1 of the full factor (the metric prox). */
+static void metric_inverse(precond *pc)
+{
+    if (pc->Q)
+        inverse_from_factor(pc->d, pc->L, pc->Q);
+}
+
+/* The factor of M (row-major, replicated; overwritten): L = chol(M) of M [d][d], or
+ * l = sqrt(diag M) with the diagonal at M[k * dg]. Collective. */
+static void factor(precond *pc, double *M, long dg)
 {
     const long d = pc->d;
     if (pc->kind == PRECOND_DIAGONAL) {
         for (long k = 0; k < d; k++)
-            pc->L[k] = sqrt(M[k * d + k]);
+            pc->L[k] = sqrt(M[k * dg]);
     } else {
         int info = linalg_cholesky(comm_world(), d, M, LINALG_CHOLESKY_GRID_DIM, 64);
         if (info != 0) /* M is a Gram matrix plus a positive ridge: cannot happen */
@@ -108,23 +113,7 @@ static void hessian_inverse(const precond *pc, const sampler_env *env, double *M
             RWPO_FATAL("sampler.precondition_source = hessian: A'A / sigma^2 is not positive "
                        "definite even with a ridge of %g", ridge);
     }
-    /* M = G^-T G^-1: R = G^-1 (lower) by forward substitution, then M = R' R */
-    double *R = H; /* reuse */
-    memset(R, 0, (size_t)(d * d) * sizeof(double));
-    for (long c = 0; c < d; c++)
-        for (long i = c; i < d; i++) {
-            double v = i == c ? 1.0 : 0.0;
-            for (long j = c; j < i; j++)
-                v -= G[i * d + j] * R[j * d + c];
-            R[i * d + c] = v / G[i * d + i];
-        }
-    for (long i = 0; i < d; i++)
-        for (long j = 0; j <= i; j++) {
-            double v = 0.0;
-            for (long r = i; r < d; r++) /* R[r][i], R[r][j] non-zero for r >= max(i, j) = i */
-                v += R[r * d + i] * R[r * d + j];
-            M[i * d + j] = M[j * d + i] = v;
-        }
+    inverse_from_factor(d, G, M); /* M = H^-1 = G^-T G^-1 */
     free(G);
     free(H);
     free(atb);
@@ -140,14 +129,14 @@ void precond_init(precond *pc, const sampler_env *env)
     pc->lambda = cfg->lambda;
     pc->L = xcalloc((size_t)precond_len(pc), sizeof(double));
     pc->lam = xcalloc((size_t)d, sizeof(double));
-    pc->work = xcalloc((size_t)(d * d + d), sizeof(double));
+    pc->work = xcalloc((size_t)(precond_len(pc) + d), sizeof(double));
     pc->tmp = xcalloc((size_t)(2 * d), sizeof(double));
     if (pc->kind == PRECOND_FULL && cfg->precondition_l1 == PRECOND_L1_PROX)
         pc->Q = xcalloc((size_t)(d * d), sizeof(double));
     if (cfg->precondition_source == PRECOND_HESSIAN) {
         double *M = xcalloc((size_t)(d * d), sizeof(double));
         hessian_inverse(pc, env, M);
-        factor(pc, M);
+        factor(pc, M, d + 1);
         free(M);
     }
 }
@@ -182,7 +171,8 @@ void precond_refresh(precond *pc, const sampler_env *env, long k)
     const particles *p = env->p;
     const long d = pc->d, nl = p->n_local;
     const int full = pc->kind == PRECOND_FULL;
-    double *mean = pc->work + d * d, *S = pc->work;
+    const long ns = full ? d * d : d, dg = full ? d + 1 : 1; /* S's length, diagonal stride */
+    double *mean = pc->work + ns, *S = pc->work;
     memset(mean, 0, (size_t)d * sizeof(double));
     for (long i = 0; i < nl; i++)
         for (long a = 0; a < d; a++)
@@ -191,7 +181,7 @@ void precond_refresh(precond *pc, const sampler_env *env, long k)
     const double n = (double)p->n_global;
     for (long a = 0; a < d; a++)
         mean[a] /= n;
-    memset(S, 0, (size_t)(d * d) * sizeof(double));
+    memset(S, 0, (size_t)ns * sizeof(double));
     for (long i = 0; i < nl; i++) {
         const double *x = p->x + i * d;
         for (long a = 0; a < d; a++) {
@@ -200,24 +190,27 @@ void precond_refresh(precond *pc, const sampler_env *env, long k)
                 for (long b = 0; b <= a; b++)
                     S[a * d + b] += u * (x[b] - mean[b]);
             else
-                S[a * d + a] += u * u;
+                S[a] += u * u;
         }
     }
-    comm_sum_double(S, (int)(d * d));
-    double tr = 0.0;
+    comm_sum_double(S, (int)ns);
     for (long a = 0; a < d; a++)
-        for (long b = 0; b <= a; b++)
+        for (long b = 0; b <= (full ? a : -1); b++)
             S[a * d + b] = S[b * d + a] = cfg->beta * S[a * d + b] / n;
-    for (long a = 0; a < d; a++)
-        tr += S[a * d + a];
+    double tr = 0.0;
+    for (long a = 0; a < d; a++) {
+        if (!full)
+            S[a] = cfg->beta * S[a] / n;
+        tr += S[a * dg];
+    }
     const double ridge = PRECOND_RIDGE * tr / (double)d;
     for (long a = 0; a < d; a++) {
         if (tr > 0.0)
-            S[a * d + a] += ridge;
+            S[a * dg] += ridge;
         else
-            S[a * d + a] = 1.0; /* every particle at one point: M = I */
+            S[a * dg] = 1.0; /* every particle at one point: M = I */
     }
-    factor(pc, S);
+    factor(pc, S, dg);
 }
 
 /* Solve L w = u (forward substitution). */

@@ -57,7 +57,7 @@ typedef struct {
     double lam_max;      /**< the largest lambda_k (the fixed-shift bound) */
     double lambda;       /**< sampler.lambda */
     int have;            /**< L is valid (0: rebuild at the next layer) */
-    double *work;        /**< [d * d + d] scratch of the moments */
+    double *work;        /**< [d * d + d] (full) or [2d] scratch of the moments */
     double *Q;           /**< full, precondition_l1 = prox: [d][d] M^-1 = L^-T L^-1 */
     double *tmp;         /**< [2d] scratch of one particle */
 } precond;
