@@ -22,7 +22,7 @@ Run from the repository root after a build:
     /usr/bin/python3 bench/accuracy.py [build/src/rwpo] [--only GROUPS]
 GROUPS is a comma-separated subset of the row groups gibbs, mcmc, rwpo, precond, svgd, emcee
 (default: all); the gold standard and the iid floor are always computed. Single rank (the
-problem is small); all groups take about 10 CPU minutes, precond about 4 and svgd about 3.
+problem is small); all groups take about 9 CPU minutes, precond about 3.5 and svgd about 3.
 Prints a Markdown table. Not a CI test: it depends on load and takes minutes.
 """
 import math
