@@ -343,7 +343,6 @@ out:
     return dc;
 }
 
-/* Read the source's particles into s (collective); for checkpoints verify the content hash. */
 /* The sampler's checkpoint array (sampler.h: array_name), read by rank 0 and broadcast, handed
  * to the method. A checkpoint without it (written by a run that kept none) leaves the method to
  * rebuild it. Collective; 0 or -1 (damaged, on every rank). */
@@ -381,6 +380,8 @@ static int load_array(sim *s, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+/* Read the source's particles into s (collective); for checkpoints verify the content hash and
+ * hand the sampler its checkpoint array. */
 static int load(sim *s, const decision *dc, char *err, size_t errlen)
 {
     int rc = input_read_frame(dc->src.path, comm_world(), dc->src.frame, s->cfg.n,

@@ -224,8 +224,9 @@ static void lower_solve(long d, const double *L, const double *u, double *w)
     }
 }
 
-/* u = argmin_u lambda |u|_1 + (u - v)' Q (u - v) / (2t) (Q = M^-1) by cyclic coordinate
- * descent: each coordinate's exact minimiser in turn, from the diagonal solution. */
+/* u = argmin_u lt |u|_1 + (u - v)' Q (u - v) / 2 (Q = M^-1; lt = 2 lambda T gives P of
+ * precond.h) by cyclic coordinate descent: each coordinate's exact minimiser in turn (a soft
+ * threshold at lt / Q_kk), from the diagonal solution. */
 static void metric_prox(const precond *pc, double lt, const double *v, double *u)
 {
     const long d = pc->d;

@@ -81,7 +81,8 @@ void precond_refresh(precond *pc, const sampler_env *env, long k);
 /** Most coordinate-descent sweeps of the metric prox per particle. */
 #define PRECOND_PROX_SWEEPS 1000
 
-/** The drift in z: p->g = grad f(x) (+ the Moreau term for full), p->y = w. Collective. */
+/** The drift in z: p->g = grad f(x) (+ the Moreau term for full with precondition_l1 = moreau),
+ *  p->y = w = L^-1 x - h L' g. Collective (problem_grad_all). */
 void precond_drift(const precond *pc, const sampler_env *env, double h);
 
 /** Key bias of the rows w = p->y into bias [n_local][d]. */
