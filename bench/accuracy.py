@@ -18,9 +18,12 @@ compared with the gold standard per coordinate k (gold mean m_k, sd s_k):
 emcee (32 walkers, affine-invariant ensemble, numpy log density) runs for EMCEE_CPU seconds of
 CPU; its second half, thinned to 2000 draws, is compared the same way.
 
-Run from the repository root after a build:  /usr/bin/python3 bench/accuracy.py [build/src/rwpo]
-Single rank (the problem is small); total a few CPU minutes. Prints a Markdown table.
-Not a CI test: it depends on load and takes minutes.
+Run from the repository root after a build:
+    /usr/bin/python3 bench/accuracy.py [build/src/rwpo] [--only GROUPS]
+GROUPS is a comma-separated subset of the row groups gibbs, mcmc, rwpo, precond, svgd, emcee
+(default: all); the gold standard and the iid floor are always computed. Single rank (the
+problem is small); all groups take about 11 CPU minutes, precond about 3.5 and svgd about 5.
+Prints a Markdown table. Not a CI test: it depends on load and takes minutes.
 """
 import math
 import os
@@ -33,7 +36,17 @@ import time
 import h5py
 import numpy as np
 
-RWPO = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/src/rwpo")
+ARGS, GROUPS = [], {"gibbs", "mcmc", "rwpo", "precond", "svgd", "emcee"}
+_argv = sys.argv[1:]
+while _argv:
+    _a = _argv.pop(0)
+    if _a == "--only" and _argv:
+        GROUPS = set(_argv.pop(0).split(","))
+    elif _a.startswith("--only="):
+        GROUPS = set(_a.split("=", 1)[1].split(","))
+    else:
+        ARGS.append(_a)
+RWPO = os.path.abspath(ARGS[0] if ARGS else "build/src/rwpo")
 GOLD_SWEEPS = 600
 N = 2000
 EMCEE_CPU = 5.0
@@ -46,6 +59,33 @@ RWPO_RUNS = [  # weights, h, layers, layers to report (T = h x layers)
     ("coordinatewise", 0.5, 500, [50, 200, 500]),
     ("joint", 0.5, 500, [50, 200, 500]),
     ("joint", 0.1, 500, [250, 500]),
+]
+PRECOND_RUNS = [  # label, sets, layers, layers to report (preconditioned rwpo_l1; T = h)
+    ("full (prox), covariance, h = 0.1", ["sampler.precondition=full", "sampler.h=0.1"], 400,
+     [200, 400]),
+    ("full (prox), covariance, h = 0.05", ["sampler.precondition=full", "sampler.h=0.05"], 400,
+     [400]),
+    ("full (prox), covariance, h = 0.05, T = 0.01",
+     ["sampler.precondition=full", "sampler.h=0.05", "sampler.T=0.01"], 400, [400]),
+    ("full (moreau, gamma = 1), covariance, h = 0.1",
+     ["sampler.precondition=full", "sampler.precondition_l1=moreau", "sampler.gamma=1",
+      "sampler.h=0.1"], 200, [200]),
+    ("full (prox), hessian, h = 0.1",
+     ["sampler.precondition=full", "sampler.precondition_source=hessian", "sampler.h=0.1"],
+     200, [200]),
+    ("full (prox), covariance, joint, h = 0.1",
+     ["sampler.precondition=full", "sampler.weights=joint", "sampler.h=0.1"], 200, [200]),
+    ("diagonal, covariance, h = 0.2", ["sampler.precondition=diagonal", "sampler.h=0.2"], 1000,
+     [500, 1000]),
+    ("diagonal, hessian, joint, h = 0.01",
+     ["sampler.precondition=diagonal", "sampler.precondition_source=hessian",
+      "sampler.weights=joint", "sampler.h=0.01"], 400, [400]),
+    ("full (prox), covariance, h = 0.1, + pmala K = 1",
+     ["sampler.precondition=full", "sampler.h=0.1", "sampler.correct=pmala"], 200, [200]),
+]
+SVGD_RUNS = [  # label, sets, layers, layers to report
+    ("svgd, h = 1", ["sampler.method=svgd", "sampler.h=1"], 1000, [500, 1000]),
+    ("svgd, h = 3", ["sampler.method=svgd", "sampler.h=3"], 4000, [1000, 2000, 4000]),
 ]
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OPENBLAS_NUM_THREADS="1")
@@ -149,13 +189,39 @@ def bench(root, tmp):
         A, b = f["A"][()], f["b"][()]
     rows.append(("iid exact draws (held-out gold frame)", "", gold.metrics(floor), None))
 
-    # gibbs_lasso itself, another seed, 50 sweeps
+    if "gibbs" in GROUPS:  # gibbs_lasso itself, another seed, 50 sweeps
+        gibbs_rows(rows, gold, gibbs_ini, tmp)
+    if "mcmc" in GROUPS:
+        mcmc_rows(rows, gold, lasso_ini, tmp)
+    if "rwpo" in GROUPS:
+        rwpo_rows(rows, gold, lasso_ini, tmp)
+    for group, runs in (("precond", PRECOND_RUNS), ("svgd", SVGD_RUNS)):
+        if group not in GROUPS:
+            continue
+        for i, (label, sets, layers, report) in enumerate(runs):
+            out = f"{tmp}/{group}{i}.h5"
+            cpu = run(lasso_ini, out, *sets, f"run.layers={layers}",
+                      f"run.every={math.gcd(*report)}")
+            x, steps = frames(out)
+            for L in report:
+                name = label if group == "svgd" else f"rwpo_l1 preconditioned {label}"
+                rows.append((name, f"{L} layers", gold.metrics(x[list(steps).index(L)]),
+                             cpu * L / layers))
+    if "emcee" in GROUPS:
+        y, cpu, steps = emcee_draws(A, b, sigma, beta, lam)
+        rows.append(("emcee, 32 walkers", f"{steps} steps", gold.metrics(y), cpu))
+    table(rows, gold)
+
+
+def gibbs_rows(rows, gold, gibbs_ini, tmp):
     cpu = run(gibbs_ini, f"{tmp}/gibbs.h5", "run.layers=50", "run.every=25", "run.seed=7")
     x, steps = frames(f"{tmp}/gibbs.h5")
     for L in (25, 50):
         rows.append(("gibbs_lasso (seed 7)", f"{L} sweeps", gold.metrics(x[list(steps).index(L)]),
                      cpu * L / 50))
 
+
+def mcmc_rows(rows, gold, lasso_ini, tmp):
     for method, h, layers, report in MCMC:
         cpu = run(lasso_ini, f"{tmp}/{method}.h5", f"sampler.method={method}", f"sampler.h={h}",
                   f"run.layers={layers}", f"run.every={math.gcd(*report)}")
@@ -164,6 +230,8 @@ def bench(root, tmp):
             rows.append((f"{method}, h = {h}", f"{L} layers", gold.metrics(x[list(steps).index(L)]),
                          cpu * L / layers))
 
+
+def rwpo_rows(rows, gold, lasso_ini, tmp):
     for weights, h, layers, report in RWPO_RUNS:
         cpu = run(lasso_ini, f"{tmp}/rwpo_{weights}.h5", f"sampler.weights={weights}",
                   f"sampler.h={h}", f"run.layers={layers}", f"run.every={math.gcd(*report)}")
@@ -172,9 +240,8 @@ def bench(root, tmp):
             rows.append((f"rwpo_l1 {weights}, h = {h}", f"T = {h * L:g} ({L} layers)",
                          gold.metrics(x[list(steps).index(L)]), cpu * L / layers))
 
-    y, cpu, steps = emcee_draws(A, b, sigma, beta, lam)
-    rows.append(("emcee, 32 walkers", f"{steps} steps", gold.metrics(y), cpu))
 
+def table(rows, gold):
     print(f"Gold standard: gibbs_lasso, {len(gold.x)} pooled draws ({N} chains, sweeps 20.."
           f"{GOLD_SWEEPS - 10} every 10); gold near-0 fraction {gold.near0:.4f}. "
           f"Every row: {N} draws.\n")

@@ -18,6 +18,37 @@ static inline double lcg(unsigned long *s)
     return ((double)(*s >> 11) + 0.5) * 0x1.0p-53;
 }
 
+/* Textbook Cholesky (column by column) of a [n][n] (row-major, symmetric positive definite)
+ * into l (lower, zeros above the diagonal). */
+static inline void naive_cholesky(long n, const double *a, double *l)
+{
+    for (long i = 0; i < n * n; i++)
+        l[i] = 0.0;
+    for (long j = 0; j < n; j++) {
+        double s = a[j * n + j];
+        for (long k = 0; k < j; k++)
+            s -= l[j * n + k] * l[j * n + k];
+        l[j * n + j] = sqrt(s);
+        for (long i = j + 1; i < n; i++) {
+            double t = a[i * n + j];
+            for (long k = 0; k < j; k++)
+                t -= l[i * n + k] * l[j * n + k];
+            l[i * n + j] = t / l[j * n + j];
+        }
+    }
+}
+
+/* max |a - b| / max |b| (1 if b is all zero) over n values. */
+static inline double rel_diff(const double *a, const double *b, long n)
+{
+    double scale = 0.0, err = 0.0;
+    for (long i = 0; i < n; i++)
+        scale = fmax(scale, fabs(b[i]));
+    for (long i = 0; i < n; i++)
+        err = fmax(err, fabs(a[i] - b[i]));
+    return err / (scale > 0 ? scale : 1.0);
+}
+
 /* M_T(u) = min_z lambda |z| + (z - u)^2 / (2T) by golden-section search (convex). */
 static inline double huber_brute(double u, double lambda, double T)
 {
@@ -46,9 +77,10 @@ static inline double neg_log_z(int moreau, double u, double lambda, double beta,
     return -prior_l1_log_z1(u, lambda, beta, T);
 }
 
-/* Naive reference: A [n * d], neff sum. */
-static inline double naive(int joint, int moreau, long n_rows, long n_keys, long d, const double *y,
-                    const double *keys, double lambda, double beta, double T, double *A)
+/* Naive reference with an L1 weight per coordinate, lambda_k [d]: A [n * d], neff sum. */
+static inline double naive_lk(int joint, int moreau, long n_rows, long n_keys, long d,
+                              const double *y, const double *keys, const double *lambda_k,
+                              double beta, double T, double *A)
 {
     double neff = 0.0;
     double *z = malloc((size_t)n_keys * sizeof *z);
@@ -62,7 +94,7 @@ static inline double naive(int joint, int moreau, long n_rows, long n_keys, long
                         continue;
                     double diff = y[i * d + kk] - keys[j * d + kk];
                     v += -beta * diff * diff / (4 * T) +
-                         neg_log_z(moreau, keys[j * d + kk], lambda, beta, T);
+                         neg_log_z(moreau, keys[j * d + kk], lambda_k[kk], beta, T);
                 }
                 z[j] = v;
                 if (v > mx)
@@ -89,6 +121,18 @@ static inline double naive(int joint, int moreau, long n_rows, long n_keys, long
         }
     }
     free(z);
+    return neff;
+}
+
+/* Naive reference with one L1 weight lambda: A [n * d], neff sum. */
+static inline double naive(int joint, int moreau, long n_rows, long n_keys, long d, const double *y,
+                    const double *keys, double lambda, double beta, double T, double *A)
+{
+    double *lk = malloc((size_t)d * sizeof *lk);
+    for (long k = 0; k < d; k++)
+        lk[k] = lambda;
+    double neff = naive_lk(joint, moreau, n_rows, n_keys, d, y, keys, lk, beta, T, A);
+    free(lk);
     return neff;
 }
 

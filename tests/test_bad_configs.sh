@@ -90,6 +90,20 @@ expect correct-steps-alone "[sampler] correct_steps = '5' needs correct = pmala"
     run good.ini --set sampler.correct_steps=5
 expect correct-method "[sampler] correct is not a key of sampler.method 'pmala' (it belongs to rwpo_l1)" \
     run good.ini --set sampler.method=pmala --set sampler.correct=pmala
+# sampler.precondition (preconditioned RWPO): spelling, another method, keys without it, the
+# hessian source on a problem without an operator, every < 1
+expect bad-precondition "[sampler] precondition = 'dense': not allowed (allowed: none | diagonal | full)" \
+    run good.ini --set sampler.precondition=dense
+expect precondition-method "[sampler] precondition is not a key of sampler.method 'svgd' (it belongs to rwpo_l1)" \
+    run good.ini --set sampler.method=svgd --set sampler.precondition=full
+expect precondition-every-alone "[sampler] precondition_every = '5' needs precondition = diagonal or full" \
+    run good.ini --set sampler.precondition_every=5
+expect precondition-every-0 "[sampler] precondition_every = 0: out of range (allowed: >= 1" \
+    run good.ini --set sampler.precondition=diagonal --set sampler.precondition_every=0
+expect precondition-hessian "[sampler] precondition_source = hessian needs problem.type = linear (got mixture_laplace" \
+    run good.ini --set sampler.precondition=full --set sampler.precondition_source=hessian
+expect precondition-gamma "[sampler] gamma = '0.3' needs precondition = full and precondition_l1 = moreau" \
+    run good.ini --set sampler.precondition=diagonal --set sampler.gamma=0.3
 expect bad-schedule "[sampler] schedule = '50-0.025': bad entry" run good.ini --set sampler.schedule=50-0.025
 expect decreasing-schedule "bad entry (allowed: up to 64 entries 'layer:h' separated by commas, no empty entry, with layer >= 1 increasing" \
     run good.ini "--set=sampler.schedule=50:0.1, 40:0.2"

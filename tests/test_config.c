@@ -73,16 +73,19 @@ static const char *const base_flow2[] = {COMMON, "problem.type=none", "flow.read
                                          "problem.directions=8", NULL};
 static const char *const base_data[] = {COMMON, "problem.type=data", "problem.data_file=f.h5:/x",
                                         NULL};
+static const char *const base_precond[] = {COMMON, "sampler.precondition=full",
+                                           "problem.type=linear", NULL};
 /* Every key of the table applies to (is printed for) at least one of these. */
 static const char *const *const bases[] = {base_none,     base_gaussian, base_mixture,
                                            base_linear,   base_logistic, base_logistic_files,
                                            base_myula,    base_correct,  base_flow,
-                                           base_flow2,    base_data};
+                                           base_flow2,    base_data,     base_precond};
 #define N_BASES ((int)(sizeof bases / sizeof bases[0]))
 static const char *const base_names[N_BASES] = {"none",   "gaussian", "mixture_laplace",
                                                 "linear", "logistic", "logistic (files)",
                                                 "myula", "rwpo_l1 + pmala", "flow",
-                                                "flow (read-out)", "data"};
+                                                "flow (read-out)", "data",
+                                                "rwpo_l1, precondition = full"};
 
 /* INI text of `entries` without the key `omit` (may be NULL) and with `extra` lines appended
  * verbatim. Returns a static buffer. */

@@ -84,16 +84,6 @@ static double *run_engine(const rwpo_config *c, int force_running_max)
     return x;
 }
 
-static double rel_diff(const double *a, const double *b, long n)
-{
-    double scale = 0.0, err = 0.0;
-    for (long i = 0; i < n; i++)
-        scale = fmax(scale, fabs(b[i]));
-    for (long i = 0; i < n; i++)
-        err = fmax(err, fabs(a[i] - b[i]));
-    return err / (scale > 0 ? scale : 1.0);
-}
-
 typedef struct {
     long n, d;
     config_problem prob;

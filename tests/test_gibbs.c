@@ -30,6 +30,7 @@
 #include "rwpo/run/sim.h"
 #include "rwpo/samplers/gibbs_lasso.h"
 #include "mpi_check.h"
+#include "naive.h"
 
 #define H5_FILE "test_gibbs_input.h5"
 
@@ -290,18 +291,7 @@ static void naive_sweep(const lasso *q, long k, long id, uint64_t seed, const do
                     M[r * (d + 1) + l] -= f * M[p * (d + 1) + l];
             }
     /* Cholesky column by column, then L' v = z */
-    for (long j = 0; j < d; j++) {
-        double s = Q[j * d + j];
-        for (long l = 0; l < j; l++)
-            s -= L[j * d + l] * L[j * d + l];
-        L[j * d + j] = sqrt(s);
-        for (long i = j + 1; i < d; i++) {
-            double t = Q[i * d + j];
-            for (long l = 0; l < j; l++)
-                t -= L[i * d + l] * L[j * d + l];
-            L[i * d + j] = t / L[j * d + j];
-        }
-    }
+    naive_cholesky(d, Q, L);
     for (long i = d - 1; i >= 0; i--) {
         double s = z[i];
         for (long l = i + 1; l < d; l++)

@@ -80,7 +80,7 @@ expect_error() {
     [ $rc -eq 1 ] && echo "$out" | grep -qF -- "$text" && ok "refused: $text" \
         || bad "want exit 1 and '$text', got $rc: $out"
 }
-expect_error "[sampler] gamma is not a key of sampler.method 'ula' (it belongs to myula, svgd)" \
+expect_error "[sampler] gamma is not a key of sampler.method 'ula' (it belongs to rwpo_l1, myula, svgd)" \
     k.ini --set sampler.method=ula --set sampler.gamma=0.1
 expect_error "[sampler] gamma = 0: out of range (allowed: > 0)" k.ini --set sampler.gamma=0
 expect_error "[sampler] gamma = '-h': not a number" k.ini --set sampler.gamma=-h

@@ -711,6 +711,34 @@ parsed:
                 goto out;
             }
         }
+        for (int c = 0; c < 4 && cfg->method == METHOD_RWPO_L1; c++) {
+            /* keys of the preconditioned layer given without it (the stored text holds the
+             * defaults) */
+            static const char *const pk[] = {"precondition_source", "precondition_every",
+                                             "precondition_l1", "gamma"};
+            static const char *const need[] = {"diagonal or full", "diagonal or full", "full",
+                                               "full and precondition_l1 = moreau"};
+            const int off = c < 2 ? cfg->precondition == PRECOND_NONE
+                            : c < 3 ? cfg->precondition != PRECOND_FULL
+                                    : cfg->precondition != PRECOND_FULL ||
+                                          cfg->precondition_l1 != PRECOND_L1_MOREAU;
+            const key_spec *kc = find_key("sampler", pk[c]);
+            e = last_entry(&l, kc);
+            if (off && e && strcmp(e->value, kc->def) != 0) {
+                where(path, e, loc, sizeof loc);
+                log_format(err, errlen, "%s: [sampler] %s = '%s' needs precondition = %s with "
+                        "method rwpo_l1 (allowed: set precondition, or remove %s)", loc, kc->key,
+                        e->value, need[c], kc->key);
+                goto out;
+            }
+        }
+        if (cfg->precondition != PRECOND_NONE &&
+            cfg->precondition_source == PRECOND_HESSIAN && cfg->problem != PROBLEM_LINEAR) {
+            log_format(err, errlen, "%s: [sampler] precondition_source = hessian needs "
+                    "problem.type = linear (got %s; allowed for other problems: covariance)",
+                    path, config_problem_names[cfg->problem]);
+            goto out;
+        }
         if (cfg->output[0] == '\0') {
             log_format(err, errlen, "%s: [run] output is empty (allowed: a file path)", path);
             goto out;

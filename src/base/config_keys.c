@@ -17,6 +17,9 @@ static const char *const ch_method[] = {"rwpo_l1", "ula", "myula", "pmala", "gib
 static const char *const ch_normaliser[] = {"exact", "moreau", NULL};
 static const char *const ch_weights[] = {"coordinatewise", "joint", NULL};
 static const char *const ch_correct[] = {"none", "pmala", NULL};
+static const char *const ch_precond[] = {"none", "diagonal", "full", NULL};
+static const char *const ch_precond_source[] = {"covariance", "hessian", NULL};
+static const char *const ch_precond_l1[] = {"prox", "moreau", NULL};
 static const char *const ch_ring[] = {"overlap", "blocking", NULL};
 static const char *const ch_kernel[] = {"fast", "reference", NULL};
 const char *const config_problem_names[] = {"none", "gaussian", "mixture_laplace", "linear",
@@ -79,8 +82,8 @@ const key_spec config_keys[] = {
      "step size h of layer 1 onwards (see schedule); gibbs_lasso: unused (time = h x sweeps)"},
     {"sampler", "T", K_TIME, OFF(T), 0, "h", R_GE, CONFIG_MIN_STEP, HUGE_VAL, NULL, 0,
      "proximal time T; 'h' (default) follows the step size (unused by gibbs_lasso)"},
-    {"sampler", "gamma", K_TIME, OFF(gamma), 0, "h", R_GT, 0, HUGE_VAL, NULL, MB(METHOD_MYULA) | MB(METHOD_SVGD),
-     "myula, svgd: Moreau-Yosida parameter gamma of the L1 term; 'h' (default) follows the step size"},
+    {"sampler", "gamma", K_TIME, OFF(gamma), 0, "h", R_GT, 0, HUGE_VAL, NULL, MB(METHOD_MYULA) | MB(METHOD_SVGD) | MB(METHOD_RWPO_L1),
+     "myula, svgd, rwpo_l1 with precondition_l1 = moreau: Moreau-Yosida parameter gamma of the L1 term; 'h' (default) follows the step size"},
     {"sampler", "schedule", K_STRING, OFF(schedule), SZ(schedule), "", R_NONE, 0, 0, NULL, 0,
      "step-size changes 'layer:h, layer:h' (layers from 1, increasing)"},
     {"sampler", "normaliser", K_ENUM, OFF(normaliser), 0, "exact", R_NONE, 0, 0, ch_normaliser,
@@ -98,6 +101,18 @@ const key_spec config_keys[] = {
     {"sampler", "h_follows", K_ENUM, OFF(h_follows), 0, "none", R_NONE, 0, 0, ch_h_follows,
      PB(PROBLEM_DATA), "data: none, or bandwidth (h_k = h (sd_k / sd_1)^2, and T = h_k unless T "
      "is set: h and T follow the annealed bandwidth; not with a schedule)"},
+    {"sampler", "precondition", K_ENUM, OFF(precondition), 0, "none", R_NONE, 0, 0, ch_precond,
+     MB(METHOD_RWPO_L1), "rwpo_l1: the layer in the metric M: none, diagonal (diag M, exact L1 "
+     "normaliser) or full (M; L1 by precondition_l1); see Preconditioned RWPO"},
+    {"sampler", "precondition_source", K_ENUM, OFF(precondition_source), 0, "covariance",
+     R_NONE, 0, 0, ch_precond_source, MB(METHOD_RWPO_L1), "rwpo_l1, precondition: M = beta x "
+     "the cloud's covariance (covariance) or the inverse Hessian of f (hessian, linear only)"},
+    {"sampler", "precondition_every", K_LONG, OFF(precondition_every), 0, "10", R_GE, 1, 1e9,
+     NULL, MB(METHOD_RWPO_L1), "rwpo_l1, precondition_source = covariance: refresh M every k "
+     "layers"},
+    {"sampler", "precondition_l1", K_ENUM, OFF(precondition_l1), 0, "prox", R_NONE, 0, 0,
+     ch_precond_l1, MB(METHOD_RWPO_L1), "rwpo_l1, precondition = full: the L1 term as a proximal "
+     "step in the metric (prox) or through its Moreau envelope in the drift (moreau, gamma)"},
     {"problem", "type", K_ENUM, OFF(problem), 0, NULL, R_NONE, 0, 0, config_problem_names, 0,
      "smooth potential f: none, gaussian, mixture_laplace, linear, logistic, data (KDE of samples)"},
     {"problem", "mean", K_LIST, OFF(problem_mean), SZ(problem_mean), "0", R_NONE, 0, 0, NULL,

@@ -211,9 +211,17 @@ static int is_physics(const key_spec *k)
  * their hash. */
 static int is_correct_off(const rwpo_config *c, const key_spec *k)
 {
-    return (c->correct == CORRECT_NONE && strcmp(k->section, "sampler") == 0 &&
-            strncmp(k->key, "correct", 7) == 0) ||
-           (!c->flow_file[0] && strcmp(k->section, "flow") == 0); /* likewise: no flow */
+    if (!c->flow_file[0] && strcmp(k->section, "flow") == 0) /* likewise: no flow */
+        return 1;
+    if (strcmp(k->section, "sampler") != 0)
+        return 0;
+    /* likewise sampler.precondition* while precondition = none, and rwpo_l1's gamma unless
+     * precondition = full */
+    if (c->method == METHOD_RWPO_L1 && strcmp(k->key, "gamma") == 0)
+        return c->precondition != PRECOND_FULL || c->precondition_l1 != PRECOND_L1_MOREAU;
+    if (strncmp(k->key, "precondition", 12) == 0)
+        return c->precondition == PRECOND_NONE;
+    return c->correct == CORRECT_NONE && strncmp(k->key, "correct", 7) == 0;
 }
 
 int config_physics_diff(const rwpo_config *a, const rwpo_config *b, char *out, size_t outlen)

@@ -400,6 +400,7 @@ static int cmd_run(const cli *c, double t_program)
 static void check_weights(const rwpo_config *cfg)
 {
     if (cfg->method != METHOD_RWPO_L1 || cfg->weights != WEIGHTS_COORDINATEWISE ||
+        cfg->precondition == PRECOND_FULL ||
         (cfg->problem != PROBLEM_LINEAR && cfg->problem != PROBLEM_LOGISTIC))
         return;
     char err[2048] = "", text[512];

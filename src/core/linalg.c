@@ -729,3 +729,42 @@ long linalg_fista(linalg *la, double lambda, double tol, long max_iter, double *
     free(xn);
     return it > max_iter ? max_iter : it;
 }
+
+int linalg_cholesky(MPI_Comm comm, long n, double *a, long grid_dim, long nb)
+{
+    int info = 0;
+    const int nn = (int)n;
+    if (n < grid_dim) {
+        /* row-major lower = column-major upper of the same (symmetric) array */
+        dpotrf_("U", &nn, a, &nn, &info, 1);
+    } else {
+        const int P = comm_size_of(comm);
+        linalg g = {.comm = comm, .P = P, .rank = comm_rank_of(comm)};
+        g.nb = (int)(nb < 1 ? 64 : nb > INT_MAX ? INT_MAX : nb);
+        g.pr = 1;
+        for (int r = 1; (long)r * r <= P; r++)
+            if (P % r == 0)
+                g.pr = r;
+        g.pc = P / g.pr;
+        g.sys = Csys2blacs_handle(comm);
+        g.ctx2 = g.sys;
+        Cblacs_gridinit(&g.ctx2, "R", g.pr, g.pc);
+        int r, c;
+        Cblacs_gridinfo(g.ctx2, &r, &c, &g.myrow, &g.mycol);
+        dmat s;
+        dmat_init(&g, &s, nn, nn);
+        dmat_scatter(&g, &s, a, nn);
+        info = cholesky(&g, &s, nn, NULL, 0);
+        if (info == 0)
+            dmat_gather(&g, &s, a, nn, nn);
+        free(s.a);
+        Cblacs_gridexit(g.ctx2);
+        Cfree_blacs_system_handle(g.sys);
+    }
+    if (info != 0)
+        return info;
+    for (long i = 0; i < n; i++)
+        for (long j = i + 1; j < n; j++)
+            a[i * n + j] = 0.0;
+    return 0;
+}

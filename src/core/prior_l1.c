@@ -157,3 +157,12 @@ void prior_l1_key_bias_n(prior_l1_normaliser kind, size_t n, const double *restr
         out[i] = prior_l1_key_bias(kind, u[i], lambda, beta, T);
     }
 }
+
+void prior_l1_key_bias_rows(prior_l1_normaliser kind, long n_rows, long d,
+                            const double *restrict u, const double *restrict lambda_k,
+                            double beta, double T, double *restrict out)
+{
+    for (long i = 0; i < n_rows; ++i)
+        for (long k = 0; k < d; ++k)
+            out[i * d + k] = prior_l1_key_bias(kind, u[i * d + k], lambda_k[k], beta, T);
+}

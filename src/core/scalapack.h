@@ -41,4 +41,8 @@ void pdpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, 
               const int *ja, const int *desca, double *b, const int *ib, const int *jb,
               const int *descb, int *info, size_t uplo_len);
 
+/* LAPACK (serial, replicated small systems): Cholesky of a symmetric positive definite matrix. */
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info,
+             size_t uplo_len);
+
 #endif /* RWPO_SRC_SCALAPACK_H */

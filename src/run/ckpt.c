@@ -28,6 +28,9 @@
 #include "rwpo/io/probe.h"
 #include "rwpo/io/h5md.h"
 
+/* Group of the sampler's checkpoint array (sampler.h: array_name). */
+#define CKPT_ARRAY_GROUP "/checkpoint/sampler"
+
 static double g_last_seconds = 0.0;
 
 double ckpt_last_seconds(void) { return g_last_seconds; }
@@ -114,6 +117,17 @@ int ckpt_write(sim *s)
         if (h5md_write_attrs(f, "/checkpoint", attrs, n_attrs,
                              rc == 0 ? err : msg, sizeof err) != 0)
             rc = -1;
+        const long n_arr = s->method->array_name ? s->method->array_len(s->method_state) : 0;
+        if (n_arr > 0) { /* the sampler's array (the same on every rank) */
+            double *arr = xmalloc((size_t)n_arr * sizeof(double));
+            s->method->array_save(s->method_state, arr);
+            char name[128];
+            snprintf(name, sizeof name, "%s/%s", CKPT_ARRAY_GROUP, s->method->array_name);
+            if (h5md_write_dataset(f, name, 1, &n_arr, arr, "sampler state kept in checkpoints",
+                                   rc == 0 ? err : msg, sizeof err) != 0)
+                rc = -1;
+            free(arr);
+        }
         if (h5md_set_status(f, "checkpoint", rc == 0 ? err : msg, sizeof err) != 0)
             rc = -1;
         if (h5md_close(f) != 0 && rc == 0) {
@@ -329,7 +343,45 @@ out:
     return dc;
 }
 
-/* Read the source's particles into s (collective); for checkpoints verify the content hash. */
+/* The sampler's checkpoint array (sampler.h: array_name), read by rank 0 and broadcast, handed
+ * to the method. A checkpoint without it (written by a run that kept none) leaves the method to
+ * rebuild it. Collective; 0 or -1 (damaged, on every rank). */
+static int load_array(sim *s, const char *path, char *err, size_t errlen)
+{
+    const long n = s->method->array_name ? s->method->array_len(s->method_state) : 0;
+    if (n <= 0)
+        return 0;
+    double *arr = xmalloc((size_t)n * sizeof(double));
+    int st = 0; /* 0 read, 1 absent, -1 damaged */
+    if (s->rank == 0) {
+        char spec[CONFIG_STR + 160];
+        snprintf(spec, sizeof spec, "%s:%s/%s", path, CKPT_ARRAY_GROUP, s->method->array_name);
+        int nd;
+        long dims[2];
+        if (input_dataset_shape(spec, &nd, dims, err, errlen) != 0)
+            st = 1;
+        else if (input_read_vector(spec, n, arr, err, errlen) != 0)
+            st = -1;
+    }
+    comm_bcast_bytes(&st, sizeof st);
+    if (st == -1) {
+        comm_bcast_bytes(err, errlen);
+        free(arr);
+        return -1;
+    }
+    if (st == 0) {
+        comm_bcast_bytes(arr, (size_t)n * sizeof(double));
+        s->method->array_restore(s->method_state, arr);
+    } else {
+        log_info("%s holds no %s/%s: the sampler rebuilds it", path, CKPT_ARRAY_GROUP,
+                 s->method->array_name);
+    }
+    free(arr);
+    return 0;
+}
+
+/* Read the source's particles into s (collective); for checkpoints verify the content hash and
+ * hand the sampler its checkpoint array. */
 static int load(sim *s, const decision *dc, char *err, size_t errlen)
 {
     int rc = input_read_frame(dc->src.path, comm_world(), dc->src.frame, s->cfg.n,
@@ -358,6 +410,8 @@ static int load(sim *s, const decision *dc, char *err, size_t errlen)
                      dc->src.path, stored, now);
             return -1;
         }
+        if (load_array(s, dc->src.path, err, errlen) != 0)
+            return -1;
     }
     return 0;
 }

@@ -70,7 +70,8 @@ sim *sim_create(const rwpo_config *cfg, int *exit_code)
 int sim_weights_warning(const rwpo_config *cfg, problem *prob, char *buf, size_t len)
 {
     buf[0] = '\0';
-    if (cfg->method != METHOD_RWPO_L1 || cfg->weights != WEIGHTS_COORDINATEWISE)
+    if (cfg->method != METHOD_RWPO_L1 || cfg->weights != WEIGHTS_COORDINATEWISE ||
+        cfg->precondition == PRECOND_FULL) /* whitened: the correlations are in the metric */
         return 0;
     double corr = 0.0;
     long i = 0, j = 0;

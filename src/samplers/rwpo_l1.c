@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rwpo/base/comm.h"
 #include "rwpo/base/log.h"
@@ -16,6 +17,7 @@
 #include "rwpo/problems/otflow.h"
 
 #include "pmala_step.h"
+#include "precond.h"
 
 /* The phases, in report order (their timers are TIMER_PHASE0 + PHASE_name). */
 #define RWPO_L1_PHASES(X)                                                                       \
@@ -61,6 +63,7 @@ typedef struct {
     int warned_identity; /**< the degenerate-attention warning was given */
     pmala_chains chains; /**< sampler.correct = pmala: the chains of the correction */
     double correct_acceptance; /**< its acceptance rate over the last layer's steps */
+    precond pc;          /**< sampler.precondition != none: the metric (precond.h) */
 } rwpo_l1;
 
 /* Doubles per key in a ring block: positions plus per-coordinate (coordinatewise) or summed
@@ -97,6 +100,8 @@ static void *create(const sampler_env *env)
     m->bias = xcalloc((size_t)(nl * d), sizeof(double));
     m->work = xcalloc(attention_work_size(cfg->block, cfg->dim), sizeof(double));
     m->correct_acceptance = NAN;
+    if (cfg->precondition != PRECOND_NONE)
+        precond_init(&m->pc, env); /* collective */
     if (cfg->correct == CORRECT_PMALA) {
         pmala_chains_init(&m->chains, nl, d);
         timer_set_phases(phases_correct, N_PHASES_CORRECT);
@@ -113,6 +118,7 @@ static void destroy(void *state)
         return;
     if (m->env->cfg->correct == CORRECT_PMALA)
         pmala_chains_free(&m->chains);
+    precond_free(&m->pc);
     free(m->work);
     free(m->bias);
     free(m->att_o);
@@ -125,9 +131,14 @@ static void destroy(void *state)
 
 /* ---- phases -------------------------------------------------------------------------------- */
 
-static void phase_drift(rwpo_l1 *m, double h)
+static void phase_drift(rwpo_l1 *m, long k, double h)
 {
     particles *p = m->env->p;
+    if (m->pc.kind != PRECOND_NONE) { /* in z = L^-1 x: p->y = w (precond.h) */
+        precond_refresh(&m->pc, m->env, k);
+        precond_drift(&m->pc, m->env, h);
+        return;
+    }
     const long n = p->n_local * p->dim;
     problem_grad_all(m->env->prob, p->n_local, p->x, p->g); /* collective (linear: PDGEMM) */
     for (long i = 0; i < n; i++)
@@ -142,7 +153,10 @@ static void phase_bias(rwpo_l1 *m, double T)
     const long nl = p->n_local, d = p->dim;
     const prior_l1_normaliser kind =
         cfg->normaliser == NORMALISER_MOREAU ? PRIOR_L1_MOREAU : PRIOR_L1_EXACT;
-    prior_l1_key_bias_n(kind, (size_t)(nl * d), p->y, cfg->lambda, cfg->beta, T, m->bias);
+    if (m->pc.kind != PRECOND_NONE)
+        precond_key_bias(&m->pc, m->env, T, m->bias);
+    else
+        prior_l1_key_bias_n(kind, (size_t)(nl * d), p->y, cfg->lambda, cfg->beta, T, m->bias);
     double *blk = ring_local_buffer(m->ring);
     for (long i = 0; i < nl; i++)
         for (long k = 0; k < d; k++)
@@ -187,8 +201,9 @@ static void phase_attention(rwpo_l1 *m, double T)
         .n_rows = p->n_local,
         .dim = p->dim,
         .joint = joint,
-        .fixed_shift = attention_use_fixed_shift(joint, p->dim, cfg->beta, cfg->lambda, T,
-                                                 m->env->force_running_max),
+        .fixed_shift = attention_use_fixed_shift(
+            joint, p->dim, cfg->beta, m->pc.kind != PRECOND_NONE ? m->pc.lam_max : cfg->lambda,
+            T, m->env->force_running_max),
         .c = cfg->beta / (2.0 * T),
         .reference = cfg->kernel == KERNEL_REFERENCE,
         .m = m->att_m,
@@ -210,6 +225,10 @@ static void phase_update(rwpo_l1 *m, double h, double T)
     particles *p = m->env->p;
     const long n = p->n_local * p->dim;
     const double a = h / (2.0 * T), thr = m->env->cfg->lambda * T;
+    if (m->pc.kind != PRECOND_NONE) {
+        precond_update(&m->pc, p, a, T);
+        return;
+    }
     for (long i = 0; i < n; i++)
         p->x[i] = p->y[i] + a * (prior_l1_soft_threshold(p->y[i], thr) - p->g[i]);
 }
@@ -237,7 +256,7 @@ static int layer(void *state, const sampler_env *env, long k, double h, double T
         return otflow_layer(env->prob->flow, k, env->cfg->flow_steps, env->p->n_local, env->p->x);
 
     timer_start(PHASE(drift));
-    phase_drift(m, h);
+    phase_drift(m, k, h);
     timer_stop(PHASE(drift));
 
     timer_start(PHASE(bias));
@@ -279,6 +298,8 @@ static void values(const void *state, double *out)
 static void restore(void *state, const double *in)
 {
     rwpo_l1 *m = state;
+    if (!in && m->env->cfg->precondition_source == PRECOND_COVARIANCE)
+        m->pc.have = 0; /* from a run file's frame: M is rebuilt from that cloud */
     m->neighbours = in ? in[0] : NAN;
     m->correct_acceptance = in && m->env->cfg->correct == CORRECT_PMALA ? in[1] : NAN;
 }
@@ -293,8 +314,26 @@ static double bytes(const rwpo_config *cfg, long max_local, int n_ranks)
         cfg->correct == CORRECT_PMALA ? pmala_chains_bytes(max_local, cfg->dim) : 0.0;
     return 8.0 * (2.0 * nl * (double)key_width(cfg) + 3.0 * n_state + 2.0 * nl * d +
                   (double)attention_work_size(cfg->block, cfg->dim)) +
-           correct;
+           correct + precond_bytes(cfg);
 }
+
+/* The checkpoint array: the factor of the metric (none without preconditioning). */
+static long array_len(const void *state)
+{
+    const rwpo_l1 *m = state;
+    return m->pc.kind != PRECOND_NONE ? precond_len(&m->pc) : 0;
+}
+
+static void array_save(const void *state, double *out)
+{
+    const rwpo_l1 *m = state;
+    if (m->pc.have)
+        memcpy(out, m->pc.L, (size_t)precond_len(&m->pc) * sizeof(double));
+    else /* not built yet (a checkpoint before layer 1): zeros, read back as "rebuild" */
+        memset(out, 0, (size_t)precond_len(&m->pc) * sizeof(double));
+}
+
+static void array_restore(void *state, const double *in) { precond_set(&((rwpo_l1 *)state)->pc, in); }
 
 static const char *const own_names[] = {"neighbours"};
 static const char *const own_names_correct[] = {"neighbours", "correct_acceptance"};
@@ -305,7 +344,8 @@ static const char *const own_names_correct[] = {"neighbours", "correct_acceptanc
         .name = "rwpo_l1", .phases = phase_table, .n_phases = n_phase, .obs_names = names,      \
         .n_obs = n_names, .ckpt_names = names, .n_ckpt = n_names, .create = create,             \
         .layer = layer, .values = values, .save = values, .restore = restore,                   \
-        .destroy = destroy, .bytes = bytes,                                                     \
+        .destroy = destroy, .bytes = bytes, .array_name = "precondition",                      \
+        .array_len = array_len, .array_save = array_save, .array_restore = array_restore,       \
     }
 
 const sampler_method rwpo_l1_method = RWPO_L1_TABLE(phases, N_PHASES, own_names, 1);

@@ -40,6 +40,12 @@ typedef enum { NORMALISER_EXACT = 0, NORMALISER_MOREAU = 1 } config_normaliser;
 typedef enum { WEIGHTS_COORDINATEWISE = 0, WEIGHTS_JOINT = 1 } config_weights;
 /** sampler.correct (rwpo_l1): none, or pmala steps after every layer. */
 typedef enum { CORRECT_NONE = 0, CORRECT_PMALA = 1 } config_correct;
+/** sampler.precondition (rwpo_l1): the metric M of the preconditioned layer. */
+typedef enum { PRECOND_NONE = 0, PRECOND_DIAGONAL = 1, PRECOND_FULL = 2 } config_precond;
+/** sampler.precondition_source: where M comes from. */
+typedef enum { PRECOND_COVARIANCE = 0, PRECOND_HESSIAN = 1 } config_precond_source;
+/** sampler.precondition_l1: the L1 term of the full-metric layer. */
+typedef enum { PRECOND_L1_PROX = 0, PRECOND_L1_MOREAU = 1 } config_precond_l1;
 typedef enum { RING_OVERLAP = 0, RING_BLOCKING = 1 } config_ring;
 typedef enum { KERNEL_FAST = 0, KERNEL_REFERENCE = 1 } config_kernel;
 typedef enum {
@@ -93,6 +99,10 @@ typedef struct {
     long correct_steps;        /**< rwpo_l1, correct = pmala: P-MALA steps per layer K (>= 1) */
     double correct_h;          /**< rwpo_l1: P-MALA step size; 0 means "= h" (unset) */
     config_h_follows h_follows; /**< data: h_k = h (sd_k / sd_1)^2 (and T unless set) */
+    config_precond precondition;          /**< rwpo_l1: none | diagonal | full */
+    config_precond_source precondition_source; /**< covariance (of the cloud) | hessian */
+    long precondition_every;   /**< rwpo_l1, covariance: refresh M every k layers (>= 1) */
+    config_precond_l1 precondition_l1; /**< rwpo_l1, full: prox (in the metric) | moreau */
     /* [problem] */
     config_problem problem;
     char problem_mean[CONFIG_LIST]; /**< gaussian: mu, one value or d values */

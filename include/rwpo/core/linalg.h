@@ -148,6 +148,24 @@ void linalg_gram(linalg *la, double *ata, double *atb);
 long linalg_fista(linalg *la, double lambda, double tol, long max_iter, double *x,
                   double *lipschitz);
 
+/** Order from which linalg_cholesky factors on a BLACS grid (ScaLAPACK) rather than serially on
+ *  every rank (LAPACK). */
+#define LINALG_CHOLESKY_GRID_DIM 500
+
+/**
+ * Lower Cholesky factor of a symmetric positive definite n x n matrix a (row-major, replicated:
+ * the same on every rank of comm), in place: on return a = L with L L' = a_in and zeros above
+ * the diagonal, on every rank. n < grid_dim: LAPACK DPOTRF on every rank (n^3/3 flops each, no
+ * communication); n >= grid_dim: PDPOTRF on a squarest BLACS grid over comm with nb x nb blocks
+ * (created and released here), the factor assembled on every rank by one sum reduction (each
+ * entry is held by one process: exact). Both paths agree to round-off (tests/test_precond.c).
+ * Collective over comm (every rank calls it with the same n, grid_dim and nb).
+ * @param grid_dim LINALG_CHOLESKY_GRID_DIM (tests pass small values to force the grid)
+ * @return 0, or the order k >= 1 of the leading minor that is not positive (a not positive
+ *         definite; a is then undefined), the same on every rank
+ */
+int linalg_cholesky(MPI_Comm comm, long n, double *a, long grid_dim, long nb);
+
 /** 1 if the gradient runs on the distributed operator, 0 if replicated. Local. */
 int linalg_is_distributed(const linalg *la);
 /** The BLACS grid shape. Local. */

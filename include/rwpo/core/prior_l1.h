@@ -55,4 +55,16 @@ double prior_l1_key_bias(prior_l1_normaliser kind, double u, double lambda, doub
 void prior_l1_key_bias_n(prior_l1_normaliser kind, size_t n, const double *restrict u,
                          double lambda, double beta, double T, double *restrict out);
 
+/**
+ * Key bias of n_rows rows of d coordinates with a weight per coordinate (a separable prior
+ * sum_k lambda_k |u_k|, e.g. the preconditioned layer's lambda sqrt(m_k)):
+ * out[i d + k] = prior_l1_key_bias(kind, u[i d + k], lambda_k[k], beta, T).
+ * @param u        [n_rows][d] row-major
+ * @param lambda_k [d] weights >= 0
+ * @param out      [n_rows][d] (may not alias u)
+ */
+void prior_l1_key_bias_rows(prior_l1_normaliser kind, long n_rows, long d,
+                            const double *restrict u, const double *restrict lambda_k,
+                            double beta, double T, double *restrict out);
+
 #endif /* RWPO_PRIOR_L1_H */

@@ -17,7 +17,8 @@
  *     layer, particle id, coordinate), so a layer's result does not depend on the rank count and a
  *     restart is bitwise.
  *   - Own observables are width-1 doubles recorded after the cloud's moments, in table order;
- *     checkpoint values are named doubles stored as attributes of /checkpoint.
+ *     checkpoint values are named doubles stored as attributes of /checkpoint, plus at most
+ *     one optional array (array_name).
  */
 #ifndef RWPO_SAMPLER_H
 #define RWPO_SAMPLER_H
@@ -61,6 +62,16 @@ typedef struct {
     void (*restore)(void *state, const double *in);
     /** Free; accepts NULL. */
     void (*destroy)(void *state);
+    /** Optional (NULL for most methods): the name of one replicated array of doubles the method
+     *  keeps in checkpoints beside its named values, stored as the dataset
+     *  /checkpoint/sampler/<array_name> (rwpo_l1: "precondition", the factor of its metric). */
+    const char *array_name;
+    /** With array_name: its length now (the same on every rank; 0 = nothing to keep). */
+    long (*array_len)(const void *state);
+    /** With array_name: copy the array out, [array_len]. */
+    void (*array_save)(const void *state, double *out);
+    /** With array_name: restore it from a checkpoint, [array_len] (called before `restore`). */
+    void (*array_restore)(void *state, const double *in);
     /** Bytes per rank its state will take with at most max_local rows on a rank (pure: sizes a
      *  run before it starts; see run/footprint.h). */
     double (*bytes)(const rwpo_config *cfg, long max_local, int n_ranks);
