@@ -680,6 +680,11 @@ parsed:
                 goto out;
             }
         }
+        if (cfg->attention == ATTENTION_FGT && cfg->weights == WEIGHTS_JOINT) {
+            log_format(err, errlen, "%s: [run] attention = fgt needs sampler.weights = "
+                    "coordinatewise (allowed for joint weights: direct or auto)", path);
+            goto out;
+        }
         if (cfg->output[0] == '\0') {
             log_format(err, errlen, "%s: [run] output is empty (allowed: a file path)", path);
             goto out;

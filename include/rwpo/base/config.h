@@ -42,6 +42,10 @@ typedef enum { WEIGHTS_COORDINATEWISE = 0, WEIGHTS_JOINT = 1 } config_weights;
 typedef enum { CORRECT_NONE = 0, CORRECT_PMALA = 1 } config_correct;
 typedef enum { RING_OVERLAP = 0, RING_BLOCKING = 1 } config_ring;
 typedef enum { KERNEL_FAST = 0, KERNEL_REFERENCE = 1 } config_kernel;
+/** run.attention: the coordinatewise attention's method. */
+typedef enum { ATTENTION_DIRECT = 0, ATTENTION_FGT = 1, ATTENTION_AUTO = 2 } config_attention;
+/** run.attention = auto: the fast Gauss transform from this N on (measured crossover). */
+#define CONFIG_FGT_AUTO_MIN_N 4096
 typedef enum {
     PROBLEM_NONE = 0,
     PROBLEM_GAUSSIAN = 1,
@@ -66,6 +70,8 @@ typedef struct {
     config_ring ring;          /**< ring variant: overlap | blocking */
     config_kernel kernel;      /**< attention kernels: fast | reference */
     long block;                /**< key-block size of the attention kernel (rows of keys) */
+    config_attention attention; /**< coordinatewise attention: direct | fgt | auto */
+    double tolerance;          /**< fgt: per-row relative error bound */
     long checkpoint_every;     /**< checkpoint every k layers (0 = only at early stops) */
     double wall_time;          /**< wall-clock budget in seconds (0 = none) */
     char stop_file[CONFIG_STR]; /**< stop request file ("" = none) */

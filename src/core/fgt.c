@@ -1,0 +1,282 @@
+/**
+ * @file fgt.c
+ * @brief The 1-D fast Gauss transform with per-row bound (see fgt.h for the math).
+ *
+ * Compiled with the kernels' flags (-fopenmp-simd -fno-math-errno): the loops over the targets of
+ * a box are `omp simd` with the inline exp below, the targets in the vector lanes.
+ */
+#include "rwpo/core/fgt.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "rwpo/core/prior_l1.h"
+
+/** Cramer's constant: |h_n(x)| <= FGT_CRAMER 2^{n/2} sqrt(n!) exp(-x^2/2). */
+#define FGT_CRAMER 1.0865
+/** Most Hermite terms. */
+#define FGT_MAX_TERMS 64
+/** Targets per chunk of the evaluation (the lanes' arrays stay in L1). */
+#define FGT_CHUNK 64
+/** Keys per block of the direct sums. */
+#define FGT_DIRECT_BLOCK 256
+/** Exponent arguments are clamped below here (2^n stays normal): exp(-700) times any count of
+ *  sources is far below round-off of a sum that is at least 1 (the self term). */
+#define FGT_CLAMP_LO (-700.0)
+
+/*
+ * exp for t in [FGT_CLAMP_LO, 700]: t = n ln2 + r (Cody-Waite, two-part ln2), exp(r) by its
+ * Taylor polynomial of degree 13 (relative error below 5e-16 on |r| <= ln2/2), times 2^n built in
+ * the exponent bits. Inline so that the simd loops vectorise it.
+ */
+static inline double fgt_exp(double t)
+{
+    t = t < FGT_CLAMP_LO ? FGT_CLAMP_LO : t;
+    const double shift = 0x1.8p52, log2e = 0x1.71547652b82fep0;
+    const double ln2hi = 0x1.62e42fefa39efp-1, ln2lo = 0x1.abc9e3b39803fp-56;
+    double kd = fma(t, log2e, shift);
+    uint64_t ki;
+    memcpy(&ki, &kd, sizeof ki);
+    kd -= shift;
+    double r = fma(-kd, ln2hi, t);
+    r = fma(-kd, ln2lo, r);
+    const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    const double c01 = r + 1.0, c23 = fma(r, 1.0 / 6, 0.5);
+    const double c45 = fma(r, 1.0 / 120, 1.0 / 24), c67 = fma(r, 1.0 / 5040, 1.0 / 720);
+    const double c89 = fma(r, 1.0 / 362880, 1.0 / 40320);
+    const double cab = fma(r, 1.0 / 39916800, 1.0 / 3628800);
+    const double ccd = fma(r, 1.0 / 6227020800.0, 1.0 / 479001600);
+    const double c03 = fma(r2, c23, c01), c47 = fma(r2, c67, c45);
+    const double c8b = fma(r2, cab, c89);
+    const double c8d = fma(r4, ccd, c8b);
+    const double poly = fma(r8, c8d, fma(r4, c47, c03));
+    const uint64_t sb = (ki << 52) + 0x3ff0000000000000ull; /* 2^n, n >= -1010: normal */
+    double sc;
+    memcpy(&sc, &sb, sizeof sc);
+    return poly * sc;
+}
+
+/* TwoSum: s + x into (s, c) with the rounding error added to c. */
+static inline void two_sum_add(double *s, double *c, double x)
+{
+    const double t = *s + x, z = t - *s;
+    *c += (*s - (t - z)) + (x - z);
+    *s = t;
+}
+
+void fgt_params_init(fgt_params *f, double beta, double lambda, double T, long n_total,
+                     double tol)
+{
+    f->p = FGT_TERMS;
+    f->r = FGT_HALF_WIDTH;
+    f->sd = sqrt(4.0 * T / beta);
+    f->w = 2.0 * f->r * f->sd;
+    f->lip = beta * lambda / 2.0;
+    f->tol = tol;
+    f->eps_cut = FGT_EPS_CUT;
+    /* R^2 - c R = log(n / eps_cut), c = beta lambda sqrt(delta)/2 */
+    const double c = f->lip * f->sd;
+    const double lg = log((double)(n_total > 1 ? n_total : 1) / f->eps_cut);
+    const double R = 0.5 * (c + sqrt(c * c + 4.0 * lg));
+    /* a source K or more boxes away is at least (K - 1) w = (K - 1) 2 r sqrt(delta) away */
+    f->reach = (long)ceil(R / (2.0 * f->r)) + 1;
+    double s = 0.0, t = 1.0;
+    for (int n = 0; n < 400; n++) {
+        if (n >= f->p)
+            s += t;
+        t *= sqrt(2.0) * f->r / sqrt(n + 1.0);
+    }
+    f->tail = FGT_CRAMER * s;
+    f->gamma = 2.0 * (f->p + 4) * 0x1p-53 + 1e-15; /* recurrence + the exp's error */
+}
+
+double fgt_log_q(int moreau, double u, double lambda, double beta, double T)
+{
+    if (moreau) {
+        const double au = fabs(u), lt = lambda * T;
+        if (au <= lt)
+            return beta * u * u / (4.0 * T);
+        return beta * lambda * (2.0 * au - lt) / 4.0;
+    }
+    /* log Z1 = log sqrt(pi T/beta) + log E - beta u^2/(4T), formed without cancellation */
+    return 0.5 * log(3.14159265358979323846 * T / beta) - prior_l1_log_z1(u, lambda, beta, T);
+}
+
+long fgt_moment_width(const fgt_params *f) { return 4L * f->p; }
+
+void fgt_moments(const fgt_params *f, long n_box, const long *restrict box,
+                 const double *restrict L, const long *restrict start, const double *restrict y,
+                 const double *restrict lq, double *restrict mom)
+{
+    const int p = f->p;
+    const long mw = fgt_moment_width(f);
+    const double isd = 1.0 / f->sd, rt2 = sqrt(2.0);
+    double inv[FGT_MAX_TERMS];
+    for (int n = 1; n < p; n++)
+        inv[n] = 1.0 / n;
+    for (long c = 0; c < n_box; c++) {
+        double s[4 * FGT_MAX_TERMS], comp[4 * FGT_MAX_TERMS], x[4 * FGT_MAX_TERMS];
+        for (long k = 0; k < mw; k++)
+            s[k] = comp[k] = 0.0;
+        const double ctr = ((double)box[c] + 0.5) * f->w, Lb = L[c];
+        for (long j = start[c]; j < start[c + 1]; j++) {
+            const double t = (y[j] - ctr) * isd, u = rt2 * t;
+            const double sj = exp(lq[j] - Lb), ay = fabs(y[j]);
+            double pt = sj, pu = sj * sj;
+            for (int n = 0; n < p; n++) {
+                x[n] = pt;
+                x[p + n] = pt * y[j];
+                x[2 * p + n] = pt * ay;
+                x[3 * p + n] = pu;
+                if (n + 1 < p) {
+                    pt *= t * inv[n + 1];
+                    pu *= u * inv[n + 1];
+                }
+            }
+#pragma omp simd
+            for (long k = 0; k < mw; k++) {
+                const double a = s[k], b = a + x[k], z = b - a;
+                comp[k] += (a - (b - z)) + (x[k] - z);
+                s[k] = b;
+            }
+        }
+        double *m = mom + c * mw;
+        for (long k = 0; k < mw; k++)
+            m[k] = s[k] + comp[k];
+    }
+}
+
+/* Accumulators of one chunk of targets. */
+typedef struct {
+    double D[FGT_CHUNK], N[FGT_CHUNK], S[FGT_CHUNK], Q[FGT_CHUNK];
+    double TD[FGT_CHUNK], TN[FGT_CHUNK], RD[FGT_CHUNK], RN[FGT_CHUNK];
+} fgt_acc;
+
+/* One source box (centre ctr, scale Lb, moments m) against targets y, lq [0, nk). */
+static void eval_box(const fgt_params *f, const double *restrict rn, double ctr, double Lb,
+                     const double *restrict m, long nk, const double *restrict y,
+                     const double *restrict lq, fgt_acc *restrict a)
+{
+    const int p = f->p;
+    const double isd = 1.0 / f->sd;
+    const double *mA = m, *mB = m + p, *mC = m + 2 * p, *mG = m + 3 * p;
+    double X[FGT_CHUNK], H0[FGT_CHUNK], H1[FGT_CHUNK], Y[FGT_CHUNK], G0[FGT_CHUNK],
+        G1[FGT_CHUNK], d[FGT_CHUNK], nn[FGT_CHUNK], sv[FGT_CHUNK], hb[FGT_CHUNK],
+        gq[FGT_CHUNK];
+#pragma omp simd
+    for (long k = 0; k < nk; k++) {
+        const double x = (y[k] - ctr) * isd, x2 = x * x, sh = Lb - lq[k];
+        const double h0 = fgt_exp(sh - x2), gh = fgt_exp(sh - 0.5 * x2);
+        const double g0 = fgt_exp(2.0 * (sh - x2));
+        X[k] = 2.0 * x;
+        Y[k] = 2.0 * sqrt(2.0) * x;
+        H0[k] = h0;
+        H1[k] = 2.0 * x * h0;
+        G0[k] = g0;
+        G1[k] = Y[k] * g0;
+        d[k] = fma(mA[1], H1[k], mA[0] * h0);
+        nn[k] = fma(mB[1], H1[k], mB[0] * h0);
+        sv[k] = fma(mC[1], H1[k], mC[0] * h0);
+        hb[k] = fma(rn[1], fabs(H1[k]), h0);
+        gq[k] = fma(mG[1], G1[k], mG[0] * g0);
+        a->TD[k] = fma(mA[0], gh, a->TD[k]);
+        a->TN[k] = fma(mC[0], gh, a->TN[k]);
+    }
+    for (int n = 2; n < p; n++) {
+        const double cA = mA[n], cB = mB[n], cC = mC[n], cG = mG[n], cr = rn[n];
+        const double tn = -2.0 * (n - 1);
+#pragma omp simd
+        for (long k = 0; k < nk; k++) {
+            const double h = fma(X[k], H1[k], tn * H0[k]);
+            H0[k] = H1[k];
+            H1[k] = h;
+            d[k] = fma(cA, h, d[k]);
+            nn[k] = fma(cB, h, nn[k]);
+            sv[k] = fma(cC, h, sv[k]);
+            hb[k] = fma(cr, fabs(h), hb[k]);
+            const double g = fma(Y[k], G1[k], tn * G0[k]);
+            G0[k] = G1[k];
+            G1[k] = g;
+            gq[k] = fma(cG, g, gq[k]);
+        }
+    }
+#pragma omp simd
+    for (long k = 0; k < nk; k++) {
+        a->D[k] += d[k];
+        a->N[k] += nn[k];
+        a->S[k] += sv[k];
+        a->Q[k] += gq[k];
+        a->RD[k] = fma(mA[0], hb[k], a->RD[k]);
+        a->RN[k] = fma(mC[0], hb[k], a->RN[k]);
+    }
+}
+
+void fgt_evaluate(const fgt_params *f, long n_box, const long *restrict box,
+                  const double *restrict L, const double *restrict mom,
+                  const long *restrict start, const double *restrict y,
+                  const double *restrict lq, double y_abs_max, double *restrict out)
+{
+    const long mw = fgt_moment_width(f), K = f->reach;
+    double rn[FGT_MAX_TERMS];
+    rn[0] = 1.0;
+    for (int n = 1; n < f->p; n++)
+        rn[n] = rn[n - 1] * f->r / n;
+    long lo = 0, hi = 0;
+    for (long c = 0; c < n_box; c++) {
+        if (start[c] == start[c + 1])
+            continue;
+        while (box[lo] < box[c] - K)
+            lo++;
+        if (hi < c)
+            hi = c;
+        while (hi + 1 < n_box && box[hi + 1] <= box[c] + K)
+            hi++;
+        for (long i0 = start[c]; i0 < start[c + 1]; i0 += FGT_CHUNK) {
+            const long nk = start[c + 1] - i0 < FGT_CHUNK ? start[c + 1] - i0 : FGT_CHUNK;
+            fgt_acc a;
+            memset(&a, 0, sizeof a);
+            for (long b = lo; b <= hi; b++)
+                eval_box(f, rn, ((double)box[b] + 0.5) * f->w, L[b], mom + b * mw, nk, y + i0,
+                         lq + i0, &a);
+            for (long k = 0; k < nk; k++) {
+                double *o = out + FGT_OUT * (i0 + k);
+                const double D = a.D[k], A = a.N[k] / D;
+                const double S = fmax(a.S[k] / D, 1e-300);
+                const double bD = f->eps_cut + f->tail * a.TD[k] + f->gamma * a.RD[k];
+                const double bN =
+                    f->eps_cut * y_abs_max + f->tail * a.TN[k] + f->gamma * a.RN[k];
+                const double eD = bD / D, eA = (bN + fabs(A) * bD) / (D * S);
+                o[0] = D;
+                o[1] = a.N[k];
+                o[2] = a.Q[k];
+                o[3] = D >= 1.0 - 1e-9 ? fmax(eD, eA) : INFINITY;
+            }
+        }
+    }
+}
+
+void fgt_direct_row(const fgt_params *f, double y_i, double lq_i, long n,
+                    const double *restrict ys, const double *restrict lqs, double *restrict out)
+{
+    const double idl = 1.0 / (f->sd * f->sd);
+    double sD = 0.0, cD = 0.0, sN = 0.0, cN = 0.0, sQ = 0.0, cQ = 0.0;
+    for (long j0 = 0; j0 < n; j0 += FGT_DIRECT_BLOCK) {
+        const long j1 = n - j0 < FGT_DIRECT_BLOCK ? n : j0 + FGT_DIRECT_BLOCK;
+        double bD = 0.0, bN = 0.0, bQ = 0.0;
+#pragma omp simd reduction(+ : bD, bN, bQ)
+        for (long j = j0; j < j1; j++) {
+            const double t = y_i - ys[j];
+            const double e = fgt_exp(fma(-t * t, idl, lqs[j] - lq_i));
+            bD += e;
+            bN += e * ys[j];
+            bQ += e * e;
+        }
+        two_sum_add(&sD, &cD, bD);
+        two_sum_add(&sN, &cN, bN);
+        two_sum_add(&sQ, &cQ, bQ);
+    }
+    out[0] = sD + cD;
+    out[1] = sN + cN;
+    out[2] = sQ + cQ;
+}
