@@ -52,7 +52,7 @@ const key_spec config_keys[] = {
      "keys per block in the attention kernel (cache blocking)"},
     {"run", "attention", K_ENUM, OFF(attention), 0, "direct", R_NONE, 0, 0, ch_attention, 0,
      "coordinatewise attention: direct (all pairs, the ring), fgt (fast Gauss transform, O(N) per "
-     "coordinate, certified per row to run.tolerance) or auto (fgt from N = 4096 unless the grid "
+     "coordinate, certified per row to run.tolerance) or auto (fgt from N = 1024 unless the grid "
      "is too sparse); joint weights: direct only"},
     {"run", "tolerance", K_DOUBLE, OFF(tolerance), 0, "1e-12", R_GT, 0, 1, NULL, 0,
      "fgt: rows whose error bound (relative) exceeds it are summed directly"},

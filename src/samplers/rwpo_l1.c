@@ -96,11 +96,12 @@ static void *create(const sampler_env *env)
         m->ring = ring_create(comm_world(), (size_t)(max_local * key_width(cfg)),
                               cfg->ring == RING_OVERLAP);
     const size_t n_state = (size_t)(cfg->weights == WEIGHTS_JOINT ? nl : nl * d);
-    m->att_m = xcalloc(n_state, sizeof(double));
-    m->att_l = xcalloc(n_state, sizeof(double));
-    m->att_q = xcalloc(n_state, sizeof(double));
-    m->att_o = xcalloc((size_t)(nl * d), sizeof(double));
-    m->bias = xcalloc((size_t)(nl * d), sizeof(double));
+    const size_t n_ring = m->ring ? 1 : 0; /* run.attention = fgt: no ring state */
+    m->att_m = xcalloc(n_state * n_ring + 1, sizeof(double));
+    m->att_l = xcalloc(n_state * n_ring + 1, sizeof(double));
+    m->att_q = xcalloc(n_state * n_ring + 1, sizeof(double));
+    m->att_o = xcalloc((size_t)(nl * d) * n_ring + 1, sizeof(double));
+    m->bias = xcalloc((size_t)(nl * d) * n_ring + 1, sizeof(double));
     m->work = xcalloc(attention_work_size(cfg->block, cfg->dim), sizeof(double));
     m->correct_acceptance = NAN;
     if (cfg->correct == CORRECT_PMALA) {
@@ -305,7 +306,7 @@ static double bytes(const rwpo_config *cfg, long max_local, int n_ranks)
     const double correct =
         cfg->correct == CORRECT_PMALA ? pmala_chains_bytes(max_local, cfg->dim) : 0.0;
     const int fgt = rwpo_l1_uses_fgt(cfg), ring = !fgt || cfg->attention != ATTENTION_FGT;
-    return 8.0 * (2.0 * nl * (double)key_width(cfg) * ring + 3.0 * n_state + 2.0 * nl * d +
+    return 8.0 * ((2.0 * nl * (double)key_width(cfg) + 3.0 * n_state + 2.0 * nl * d) * ring +
                   (double)attention_work_size(cfg->block, cfg->dim)) +
            correct + (fgt ? fgt_dist_bytes(max_local, cfg->dim) : 0.0);
 }

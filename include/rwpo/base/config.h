@@ -45,7 +45,7 @@ typedef enum { KERNEL_FAST = 0, KERNEL_REFERENCE = 1 } config_kernel;
 /** run.attention: the coordinatewise attention's method. */
 typedef enum { ATTENTION_DIRECT = 0, ATTENTION_FGT = 1, ATTENTION_AUTO = 2 } config_attention;
 /** run.attention = auto: the fast Gauss transform from this N on (measured crossover). */
-#define CONFIG_FGT_AUTO_MIN_N 4096
+#define CONFIG_FGT_AUTO_MIN_N 1024
 typedef enum {
     PROBLEM_NONE = 0,
     PROBLEM_GAUSSIAN = 1,
