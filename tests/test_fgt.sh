@@ -5,6 +5,7 @@
 #  - restarts: from a recorded layer and from a checkpoint (a stop file present from the start:
 #    stop after layer 1, then --restart auto) the file is bitwise that of the uninterrupted run;
 #  - other rank counts (1, 3): final particles to 1e-12;
+#  - auto at N = 600 (below its crossover) is the direct run, bitwise;
 #  - run.tolerance below every bound: every row summed directly, still the same run to 1e-11.
 set -u
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -27,6 +28,11 @@ assert np.abs(ma - mb).max() <= 1e-9, f"marginal_l1_error differs by {np.abs(ma 
 assert np.all(rec == 0), f"rows recomputed: {rec}"
 print(f"marginal_l1_error agrees to {np.abs(ma - mb).max():.1e}, no row recomputed")
 PY
+
+run 2 run r.ini --set run.attention=auto --set run.output=auto.h5 > auto.log 2>&1 \
+    || bad "auto run"
+$CMP direct.h5 auto.h5 > c.txt && ok "auto below N = 1024 is the direct run, bitwise" \
+    || bad "auto at N = 600: $(cat c.txt)"
 
 cp full.h5 t24.h5
 run 2 run r.ini $fgt --set run.output=t24.h5 --restart t24.h5:24 > t24.log 2>&1 \
