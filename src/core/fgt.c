@@ -13,6 +13,8 @@
 
 #include "rwpo/core/prior_l1.h"
 
+#include "exp_reduce.h"
+
 /** Cramer's constant: |h_n(x)| <= FGT_CRAMER 2^{n/2} sqrt(n!) exp(-x^2/2). */
 #define FGT_CRAMER 1.0865
 /** Most Hermite terms. */
@@ -33,14 +35,8 @@
 static inline __attribute__((always_inline)) double fgt_exp(double t)
 {
     t = t < FGT_CLAMP_LO ? FGT_CLAMP_LO : t;
-    const double shift = 0x1.8p52, log2e = 0x1.71547652b82fep0;
-    const double ln2hi = 0x1.62e42fefa39efp-1, ln2lo = 0x1.abc9e3b39803fp-56;
-    double kd = fma(t, log2e, shift);
-    uint64_t ki;
-    memcpy(&ki, &kd, sizeof ki);
-    kd -= shift;
-    double r = fma(-kd, ln2hi, t);
-    r = fma(-kd, ln2lo, r);
+    double sc;
+    const double r = exp_reduce(t, &sc);
     const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
     const double c01 = r + 1.0, c23 = fma(r, 1.0 / 6, 0.5);
     const double c45 = fma(r, 1.0 / 120, 1.0 / 24), c67 = fma(r, 1.0 / 5040, 1.0 / 720);
@@ -51,9 +47,6 @@ static inline __attribute__((always_inline)) double fgt_exp(double t)
     const double c8b = fma(r2, cab, c89);
     const double c8d = fma(r4, ccd, c8b);
     const double poly = fma(r8, c8d, fma(r4, c47, c03));
-    const uint64_t sb = (ki << 52) + 0x3ff0000000000000ull; /* 2^n, n >= -1010: normal */
-    double sc;
-    memcpy(&sc, &sb, sizeof sc);
     return poly * sc;
 }
 
