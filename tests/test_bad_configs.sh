@@ -81,6 +81,13 @@ expect bad-enum "[sampler] normaliser = 'fancy': not allowed (allowed: exact | m
     run good.ini --set sampler.normaliser=fancy
 expect bad-weights "[sampler] weights = 'both': not allowed (allowed: coordinatewise | joint)" \
     run good.ini --set sampler.weights=both
+# run.attention (fast Gauss transform): spelling, with joint weights, the tolerance
+expect bad-attention "[run] attention = 'fast': not allowed (allowed: direct | fgt | auto)" \
+    run good.ini --set run.attention=fast
+expect fgt-joint "[run] attention = fgt needs sampler.weights = coordinatewise" \
+    run good.ini --set run.attention=fgt --set sampler.weights=joint
+expect fgt-tolerance "[run] tolerance = 0: out of range (allowed: > 0" \
+    run good.ini --set run.attention=fgt --set run.tolerance=0
 # sampler.correct (corrected RWPO): spelling, K < 1, with another method
 expect bad-correct "[sampler] correct = 'mala': not allowed (allowed: none | pmala)" \
     run good.ini --set sampler.correct=mala

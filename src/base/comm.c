@@ -6,6 +6,7 @@
 
 #include "rwpo/base/log.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,41 @@ void comm_max_int(int *v, int n)
 void comm_sum_u64(unsigned long long *v, int n)
 {
     MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UNSIGNED_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+}
+
+void comm_or_u64(unsigned long long *v, long n)
+{
+    while (n > 0) {
+        int c = n > (1L << 30) ? 1 << 30 : (int)n;
+        MPI_Allreduce(MPI_IN_PLACE, v, c, MPI_UNSIGNED_LONG_LONG, MPI_BOR, MPI_COMM_WORLD);
+        v += c;
+        n -= c;
+    }
+}
+
+double *comm_allgatherv_double(const double *send, long n, long *n_total)
+{
+    int *counts = xmalloc((size_t)g_size * sizeof(int)), *displs = xmalloc((size_t)g_size * sizeof(int));
+    long total = 0;
+    if (n > INT_MAX)
+        RWPO_FATAL("comm_allgatherv_double: %ld doubles on one rank exceed an MPI count", n);
+    int mine = (int)n;
+    MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    for (int r = 0; r < g_size; r++) {
+        if (total > INT_MAX)
+            RWPO_FATAL("comm_allgatherv_double: %ld doubles in all exceed an MPI count", total);
+        displs[r] = (int)total;
+        total += counts[r];
+    }
+    if (total > INT_MAX)
+        RWPO_FATAL("comm_allgatherv_double: %ld doubles in all exceed an MPI count", total);
+    double *out = total > 0 ? xmalloc((size_t)total * sizeof(double)) : NULL;
+    if (total > 0)
+        MPI_Allgatherv(send, mine, MPI_DOUBLE, out, counts, displs, MPI_DOUBLE, MPI_COMM_WORLD);
+    free(counts);
+    free(displs);
+    *n_total = total;
+    return out;
 }
 
 void comm_reduce_sum_double_root(double *v, int n)

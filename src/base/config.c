@@ -739,6 +739,17 @@ parsed:
                     path, config_problem_names[cfg->problem]);
             goto out;
         }
+        if (cfg->attention == ATTENTION_FGT && cfg->weights == WEIGHTS_JOINT) {
+            log_format(err, errlen, "%s: [run] attention = fgt needs sampler.weights = "
+                    "coordinatewise (allowed for joint weights: direct or auto)", path);
+            goto out;
+        }
+        if (cfg->attention == ATTENTION_FGT && cfg->precondition != PRECOND_NONE) {
+            log_format(err, errlen, "%s: [run] attention = fgt needs sampler.precondition = none "
+                    "(the transform has one lambda for every coordinate; allowed with a "
+                    "preconditioner: direct or auto, which then sums directly)", path);
+            goto out;
+        }
         if (cfg->output[0] == '\0') {
             log_format(err, errlen, "%s: [run] output is empty (allowed: a file path)", path);
             goto out;

@@ -22,6 +22,7 @@ static const char *const ch_precond_source[] = {"covariance", "hessian", NULL};
 static const char *const ch_precond_l1[] = {"prox", "moreau", NULL};
 static const char *const ch_ring[] = {"overlap", "blocking", NULL};
 static const char *const ch_kernel[] = {"fast", "reference", NULL};
+static const char *const ch_attention[] = {"direct", "fgt", "auto", NULL};
 const char *const config_problem_names[] = {"none", "gaussian", "mixture_laplace", "linear",
                                            "logistic", "data", NULL};
 static const char *const ch_operator[] = {"gaussian", "blur1d", "blur2d", "file", NULL};
@@ -53,6 +54,12 @@ const key_spec config_keys[] = {
      "1e-12, 10-20x slower)"},
     {"run", "block", K_LONG, OFF(block), 0, "1024", R_GE, 1, 1e8, NULL, 0,
      "keys per block in the attention kernel (cache blocking)"},
+    {"run", "attention", K_ENUM, OFF(attention), 0, "direct", R_NONE, 0, 0, ch_attention, 0,
+     "coordinatewise attention: direct (all pairs, the ring), fgt (fast Gauss transform, O(N) per "
+     "coordinate, certified per row to run.tolerance) or auto (fgt from N = 1024 unless the grid "
+     "is too sparse); joint weights: direct only"},
+    {"run", "tolerance", K_DOUBLE, OFF(tolerance), 0, "1e-12", R_GT, 0, 1, NULL, 0,
+     "fgt: rows whose error bound (relative) exceeds it are summed directly"},
     {"run", "checkpoint_every", K_LONG, OFF(checkpoint_every), 0, "100", R_GE, 0, 1e9, NULL,
      0, "write a checkpoint every k layers (0 = only when stopped early); see Checkpoints"},
     {"run", "wall_time", K_DOUBLE, OFF(wall_time), 0, "0", R_GE, 0, HUGE_VAL, NULL, 0,

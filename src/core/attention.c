@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "exp_reduce.h"
 
 /* Exponent arguments are clamped below at CLAMP_LO: exp(-300) = 5e-131 is far below round-off of
  * a sum that is at least 1 (the shift term), even summed over 1e12 keys. */
@@ -30,14 +31,8 @@
  */
 static inline double kexp(double t)
 {
-    const double shift = 0x1.8p52, log2e = 0x1.71547652b82fep0;
-    const double ln2hi = 0x1.62e42fefa39efp-1, ln2lo = 0x1.abc9e3b39803fp-56;
-    double kd = fma(t, log2e, shift); /* n in the low mantissa bits */
-    uint64_t ki;
-    memcpy(&ki, &kd, sizeof ki);
-    kd -= shift;
-    double r = fma(-kd, ln2hi, t);
-    r = fma(-kd, ln2lo, r);
+    double sc;
+    const double r = exp_reduce(t, &sc);
     const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
     const double p01 = r + 1.0;
     const double p23 = fma(r, 1.0 / 6.0, 0.5);
@@ -47,9 +42,6 @@ static inline double kexp(double t)
     const double pab = fma(r, 1.0 / 39916800.0, 1.0 / 3628800.0);
     const double p03 = fma(r2, p23, p01), p47 = fma(r2, p67, p45), p8b = fma(r2, pab, p89);
     const double p = fma(r8, p8b, fma(r4, p47, p03));
-    const uint64_t sb = (ki << 52) + 0x3ff0000000000000ull; /* 2^n */
-    double sc;
-    memcpy(&sc, &sb, sizeof sc);
     return p * sc;
 }
 

@@ -12,6 +12,7 @@
 #include "rwpo/base/log.h"
 #include "rwpo/base/rng.h"
 #include "rwpo/core/attention.h"
+#include "rwpo/core/fgt_dist.h"
 #include "rwpo/core/prior_l1.h"
 #include "rwpo/core/ring.h"
 #include "rwpo/problems/otflow.h"
@@ -64,6 +65,8 @@ typedef struct {
     pmala_chains chains; /**< sampler.correct = pmala: the chains of the correction */
     double correct_acceptance; /**< its acceptance rate over the last layer's steps */
     precond pc;          /**< sampler.precondition != none: the metric (precond.h) */
+    fgt_dist *fgt;             /**< run.attention = fgt | auto: the fast Gauss transform */
+    double fgt_recomputed;     /**< rows summed directly in the last layer (NaN: direct sum) */
 } rwpo_l1;
 
 /* Doubles per key in a ring block: positions plus per-coordinate (coordinatewise) or summed
@@ -90,14 +93,19 @@ static void *create(const sampler_env *env)
     m->neighbours = NAN;
     const long N = cfg->n, d = cfg->dim, nl = env->p->n_local;
     const long max_local = N / env->n_ranks + (N % env->n_ranks ? 1 : 0);
-    m->ring = ring_create(comm_world(), (size_t)(max_local * key_width(cfg)),
-                          cfg->ring == RING_OVERLAP);
+    m->fgt_recomputed = NAN;
+    if (rwpo_l1_uses_fgt(cfg))
+        m->fgt = fgt_dist_create(nl, d);
+    if (!m->fgt || cfg->attention != ATTENTION_FGT)
+        m->ring = ring_create(comm_world(), (size_t)(max_local * key_width(cfg)),
+                              cfg->ring == RING_OVERLAP);
     const size_t n_state = (size_t)(cfg->weights == WEIGHTS_JOINT ? nl : nl * d);
-    m->att_m = xcalloc(n_state, sizeof(double));
-    m->att_l = xcalloc(n_state, sizeof(double));
-    m->att_q = xcalloc(n_state, sizeof(double));
-    m->att_o = xcalloc((size_t)(nl * d), sizeof(double));
-    m->bias = xcalloc((size_t)(nl * d), sizeof(double));
+    const size_t n_ring = m->ring ? 1 : 0; /* run.attention = fgt: no ring state */
+    m->att_m = xcalloc(n_state * n_ring + 1, sizeof(double));
+    m->att_l = xcalloc(n_state * n_ring + 1, sizeof(double));
+    m->att_q = xcalloc(n_state * n_ring + 1, sizeof(double));
+    m->att_o = xcalloc((size_t)(nl * d) * n_ring + 1, sizeof(double));
+    m->bias = xcalloc((size_t)(nl * d) * n_ring + 1, sizeof(double));
     m->work = xcalloc(attention_work_size(cfg->block, cfg->dim), sizeof(double));
     m->correct_acceptance = NAN;
     if (cfg->precondition != PRECOND_NONE)
@@ -119,6 +127,7 @@ static void destroy(void *state)
     if (m->env->cfg->correct == CORRECT_PMALA)
         pmala_chains_free(&m->chains);
     precond_free(&m->pc);
+    fgt_dist_destroy(m->fgt);
     free(m->work);
     free(m->bias);
     free(m->att_o);
@@ -151,6 +160,8 @@ static void phase_bias(rwpo_l1 *m, double T)
     const rwpo_config *cfg = m->env->cfg;
     particles *p = m->env->p;
     const long nl = p->n_local, d = p->dim;
+    if (!m->ring)
+        return; /* run.attention = fgt: no keys to pack */
     const prior_l1_normaliser kind =
         cfg->normaliser == NORMALISER_MOREAU ? PRIOR_L1_MOREAU : PRIOR_L1_EXACT;
     if (m->pc.kind != PRECOND_NONE)
@@ -197,6 +208,8 @@ static void phase_attention(rwpo_l1 *m, double T)
     const rwpo_config *cfg = m->env->cfg;
     particles *p = m->env->p;
     const int joint = cfg->weights == WEIGHTS_JOINT;
+    if (m->fgt && fgt_dist_layer(m->fgt, cfg, p, T, p->g, &m->neighbours, &m->fgt_recomputed) == 0)
+        return;
     m->att = (attention_state){
         .n_rows = p->n_local,
         .dim = p->dim,
@@ -293,6 +306,8 @@ static void values(const void *state, double *out)
     out[0] = m->neighbours;
     if (m->env->cfg->correct == CORRECT_PMALA)
         out[1] = m->correct_acceptance;
+    if (m->fgt)
+        out[m->env->cfg->correct == CORRECT_PMALA ? 2 : 1] = m->fgt_recomputed;
 }
 
 static void restore(void *state, const double *in)
@@ -302,6 +317,8 @@ static void restore(void *state, const double *in)
         m->pc.have = 0; /* from a run file's frame: M is rebuilt from that cloud */
     m->neighbours = in ? in[0] : NAN;
     m->correct_acceptance = in && m->env->cfg->correct == CORRECT_PMALA ? in[1] : NAN;
+    if (m->fgt)
+        m->fgt_recomputed = in ? in[m->env->cfg->correct == CORRECT_PMALA ? 2 : 1] : NAN;
 }
 
 /* The ring's two buffers, the online-softmax state, the key bias and the kernel scratch. */
@@ -312,9 +329,10 @@ static double bytes(const rwpo_config *cfg, long max_local, int n_ranks)
     const double n_state = cfg->weights == WEIGHTS_JOINT ? nl : nl * d;
     const double correct =
         cfg->correct == CORRECT_PMALA ? pmala_chains_bytes(max_local, cfg->dim) : 0.0;
-    return 8.0 * (2.0 * nl * (double)key_width(cfg) + 3.0 * n_state + 2.0 * nl * d +
+    const int fgt = rwpo_l1_uses_fgt(cfg), ring = !fgt || cfg->attention != ATTENTION_FGT;
+    return 8.0 * ((2.0 * nl * (double)key_width(cfg) + 3.0 * n_state + 2.0 * nl * d) * ring +
                   (double)attention_work_size(cfg->block, cfg->dim)) +
-           correct + precond_bytes(cfg);
+           correct + precond_bytes(cfg) + (fgt ? fgt_dist_bytes(max_local, cfg->dim) : 0.0);
 }
 
 /* The checkpoint array: the factor of the metric (none without preconditioning). */
@@ -352,3 +370,19 @@ const sampler_method rwpo_l1_method = RWPO_L1_TABLE(phases, N_PHASES, own_names,
 
 const sampler_method rwpo_l1_correct_method =
     RWPO_L1_TABLE(phases_correct, N_PHASES_CORRECT, own_names_correct, 2);
+
+static const char *const own_names_fgt[] = {"neighbours", "fgt_recomputed"};
+static const char *const own_names_fgt_correct[] = {"neighbours", "correct_acceptance",
+                                                    "fgt_recomputed"};
+
+const sampler_method rwpo_l1_fgt_method = RWPO_L1_TABLE(phases, N_PHASES, own_names_fgt, 2);
+
+const sampler_method rwpo_l1_fgt_correct_method =
+    RWPO_L1_TABLE(phases_correct, N_PHASES_CORRECT, own_names_fgt_correct, 3);
+
+int rwpo_l1_uses_fgt(const rwpo_config *cfg)
+{
+    return cfg->weights == WEIGHTS_COORDINATEWISE && cfg->precondition == PRECOND_NONE &&
+           (cfg->attention == ATTENTION_FGT ||
+            (cfg->attention == ATTENTION_AUTO && cfg->n >= CONFIG_FGT_AUTO_MIN_N));
+}

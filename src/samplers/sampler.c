@@ -26,6 +26,9 @@ const sampler_method *sampler_of(const rwpo_config *cfg)
 {
     switch (cfg->method) {
     case METHOD_RWPO_L1:
+        if (rwpo_l1_uses_fgt(cfg))
+            return complete(cfg->correct == CORRECT_PMALA ? &rwpo_l1_fgt_correct_method
+                                                          : &rwpo_l1_fgt_method);
         return complete(cfg->correct == CORRECT_PMALA ? &rwpo_l1_correct_method
                                                       : &rwpo_l1_method);
     case METHOD_ULA:

@@ -37,6 +37,14 @@ void comm_sum_long(long *v, int n);
 void comm_max_int(int *v, int n);
 /** In-place all-reduction of unsigned 64-bit sums (wrapping modulo 2^64). */
 void comm_sum_u64(unsigned long long *v, int n);
+/** In-place bitwise-OR all-reduction of n 64-bit words (any n; chunked). Collective. */
+void comm_or_u64(unsigned long long *v, long n);
+/**
+ * All-gather of variable length: every rank contributes n doubles; returns a malloc'ed array of
+ * all contributions in rank order (caller frees; NULL when the total is 0) and their count in
+ * *n_total. Counts must fit in an int. Collective.
+ */
+double *comm_allgatherv_double(const double *send, long n, long *n_total);
 /** Sum into rank 0 only (v on other ranks is left unchanged). Collective. */
 void comm_reduce_sum_double_root(double *v, int n);
 

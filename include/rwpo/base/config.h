@@ -48,6 +48,10 @@ typedef enum { PRECOND_COVARIANCE = 0, PRECOND_HESSIAN = 1 } config_precond_sour
 typedef enum { PRECOND_L1_PROX = 0, PRECOND_L1_MOREAU = 1 } config_precond_l1;
 typedef enum { RING_OVERLAP = 0, RING_BLOCKING = 1 } config_ring;
 typedef enum { KERNEL_FAST = 0, KERNEL_REFERENCE = 1 } config_kernel;
+/** run.attention: the coordinatewise attention's method. */
+typedef enum { ATTENTION_DIRECT = 0, ATTENTION_FGT = 1, ATTENTION_AUTO = 2 } config_attention;
+/** run.attention = auto: the fast Gauss transform from this N on (measured crossover). */
+#define CONFIG_FGT_AUTO_MIN_N 1024
 typedef enum {
     PROBLEM_NONE = 0,
     PROBLEM_GAUSSIAN = 1,
@@ -75,6 +79,8 @@ typedef struct {
     config_ring ring;          /**< ring variant: overlap | blocking */
     config_kernel kernel;      /**< attention kernels: fast | reference */
     long block;                /**< key-block size of the attention kernel (rows of keys) */
+    config_attention attention; /**< coordinatewise attention: direct | fgt | auto */
+    double tolerance;          /**< fgt: per-row relative error bound */
     long checkpoint_every;     /**< checkpoint every k layers (0 = only at early stops) */
     double wall_time;          /**< wall-clock budget in seconds (0 = none) */
     char stop_file[CONFIG_STR]; /**< stop request file ("" = none) */

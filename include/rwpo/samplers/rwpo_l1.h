@@ -24,4 +24,15 @@ extern const sampler_method rwpo_l1_method;
  *  correct_acceptance (the mean acceptance rate of the layer's steps). */
 extern const sampler_method rwpo_l1_correct_method;
 
+/** The same two with run.attention = fgt (or auto at N >= CONFIG_FGT_AUTO_MIN_N) and coordinatewise
+ *  weights: the attention by the fast Gauss transform (core/fgt_dist.h), no ring (auto keeps it
+ *  for layers the transform declines); one more own observable and checkpoint value,
+ *  fgt_recomputed: the rows (row, coordinate) of the last layer whose error bound exceeded
+ *  run.tolerance and that were summed directly (NaN when the layer used the direct sum). */
+extern const sampler_method rwpo_l1_fgt_method;
+extern const sampler_method rwpo_l1_fgt_correct_method;
+
+/** 1 if the configuration's rwpo_l1 layer uses the fast Gauss transform (tables above). */
+int rwpo_l1_uses_fgt(const rwpo_config *cfg);
+
 #endif /* RWPO_RWPO_L1_H */
