@@ -86,6 +86,8 @@ expect bad-attention "[run] attention = 'fast': not allowed (allowed: direct | f
     run good.ini --set run.attention=fast
 expect fgt-joint "[run] attention = fgt needs sampler.weights = coordinatewise" \
     run good.ini --set run.attention=fgt --set sampler.weights=joint
+expect fgt-precondition "[run] attention = fgt needs sampler.precondition = none" \
+    run good.ini --set run.attention=fgt --set sampler.precondition=diagonal
 expect fgt-tolerance "[run] tolerance = 0: out of range (allowed: > 0" \
     run good.ini --set run.attention=fgt --set run.tolerance=0
 # sampler.correct (corrected RWPO): spelling, K < 1, with another method
