@@ -57,6 +57,8 @@ for m in ula myula pmala; do
     $CMP full_$m.h5 c_$m.h5 > c.txt && ok "$m restart from the layer-8 checkpoint: identical file" \
         || bad "$m restart from the checkpoint: $(cat c.txt)"
 done
+grep -q "layer [0-9]*/[0-9]* .* particles/s" full.log && ! grep -q "pairs/s" full.log \
+    && ok "progress of independent chains in particles/s" || bad "progress: $(grep layer full.log | tail -1)"
 "$RWPO" info full_pmala.h5 | grep -q "acceptance" && ok "info shows pmala's acceptance" \
     || bad "info lacks pmala's acceptance"
 

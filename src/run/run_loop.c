@@ -56,13 +56,16 @@ static void progress(const sim *s, double t_start, double *t_last_print, long fi
     *t_last_print = now;
     double per = timer_seconds(TIMER_layer) / (double)(k - first);
     double eta = per * (double)(L - k);
-    double pairs = (double)s->cfg.n * (double)s->cfg.n / per;
+    /* the rate: particle pairs for the all-pairs methods, particles for independent chains */
+    const int all_pairs = s->cfg.method == METHOD_RWPO_L1 || s->cfg.method == METHOD_SVGD;
+    const double rate = (double)s->cfg.n * (all_pairs ? (double)s->cfg.n : 1.0) / per;
     double v;
     char own[96];
     method_value(s, own, sizeof own);
     const char *name = observables_headline(s->obs, &v);
-    log_info("layer %ld/%ld  %.4g s/layer  ETA %.1f s  %.3g pairs/s%s  %s = %.6g (layer %ld)  "
-             "%.1f s", k, L, per, eta, pairs, own, name, v, s->last_recorded, now - t_start);
+    log_info("layer %ld/%ld  %.4g s/layer  ETA %.1f s  %.3g %s/s%s  %s = %.6g (layer %ld)  "
+             "%.1f s", k, L, per, eta, rate, all_pairs ? "pairs" : "particles", own, name, v,
+             s->last_recorded, now - t_start);
     /* under SLURM: say (once) when the run will not finish within the job's time limit */
     static int warned;
     const double left = signals_job_seconds_left();
