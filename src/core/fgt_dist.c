@@ -30,6 +30,7 @@ struct fgt_dist {
     unsigned long long *bits;  /**< [cap_bits] occupancy */
     long *map;                 /**< [cap_map]: box - bmin -> compact index (one coordinate) */
     long *flag;                /**< [2 cap_flag]: (row, coordinate) of the rows summed directly */
+    double *range;             /**< [2 dim + 1]: max y, max -y per coordinate; a non-finite flag */
     fgt_dist_stats last;
 };
 
@@ -60,6 +61,7 @@ fgt_dist *fgt_dist_create(long n_local, long dim)
     s->off = xcalloc((size_t)dim + 1, sizeof(long));
     s->bmin = xcalloc((size_t)dim, sizeof(long));
     s->words = xcalloc((size_t)dim + 1, sizeof(long));
+    s->range = xcalloc((size_t)(2 * dim + 1), sizeof(double));
     s->last = (fgt_dist_stats){0, NAN, 0};
     return s;
 }
@@ -68,6 +70,7 @@ void fgt_dist_destroy(fgt_dist *s)
 {
     if (!s)
         return;
+    free(s->range);
     free(s->flag);
     free(s->map);
     free(s->bits);
@@ -285,27 +288,22 @@ int fgt_dist_attention(fgt_dist *s, const fgt_dist_problem *pr, const double *y,
     const long nl = pr->n_local, d = pr->dim;
     fgt_params f;
     fgt_params_init(&f, pr->beta, pr->lambda, pr->T, pr->n_global, pr->tol);
-    double *range = xmalloc((size_t)(2 * d + 1) * sizeof(double));
+    double *range = s->range;
     const char *why = layer_grid(s, pr, &f, y, range);
-    if (why && pr->may_decline) {
-        free(range);
+    if (why && pr->may_decline)
         return 1;
-    }
     if (why) {
         log_error("run.attention = fgt: %s (box width %.3g); use run.attention = auto or direct",
                   why, f.w);
         for (long i = 0; i < nl * d; i++)
             A[i] = NAN;
         *neff = NAN;
-        free(range);
         return 0;
     }
     layer_boxes(s, pr, &f, y);
     const long n_occ = s->off[d], mw = fgt_moment_width(&f);
-    if (pr->may_decline && n_occ > d * (64 + pr->n_global / 20)) {
-        free(range);
+    if (pr->may_decline && n_occ > d * (64 + pr->n_global / 20))
         return 1; /* the grid is too sparse to pay off: the direct sum is cheaper */
-    }
     for (long i = 0; i < nl * d; i++)
         s->lq[i] = fgt_log_q(pr->moreau, y[i], pr->lambda, pr->beta, pr->T);
     grow((void **)&s->mom, &s->cap_mom, (size_t)(n_occ * mw), sizeof *s->mom);
@@ -340,7 +338,6 @@ int fgt_dist_attention(fgt_dist *s, const fgt_dist_problem *pr, const double *y,
             }
         }
     }
-    free(range);
     long any = n_flag;
     comm_sum_long(&any, 1);
     if (any > 0)

@@ -27,7 +27,7 @@ struct quality {
     int d, K, P, rank;
     long N, R, M;
     ring *ring;
-    double *ref, *train;     /* own blocks [ref_local][d], [train_local][d] */
+    const double *ref, *train; /* the caller's blocks [ref_local][d], [train_local][d] */
     long ref_local, train_local, ref_offset;
     double *dirs;            /* [K][d] unit directions */
     double *proj_ref;        /* [K][R] sorted projections of the reference */
@@ -196,12 +196,8 @@ quality *quality_create(int d, long n_global, const double *ref, long ref_local,
     long rl, off;
     particles_shard(q->R, q->P, q->rank, &rl, &off);
     q->ref_offset = off;
-    q->ref = xmalloc((size_t)(ref_local > 0 ? ref_local : 1) * (size_t)d * sizeof(double));
-    memcpy(q->ref, ref, (size_t)ref_local * (size_t)d * sizeof(double));
-    q->train = xmalloc((size_t)(q->train_local > 0 ? q->train_local : 1) * (size_t)d *
-                       sizeof(double));
-    if (q->train_local)
-        memcpy(q->train, train, (size_t)q->train_local * (size_t)d * sizeof(double));
+    q->ref = ref;
+    q->train = q->train_local ? train : NULL;
     size_t cap = 0;
     long max_rows = 0;
     for (int r = 0; r < q->P; r++) {
@@ -252,8 +248,6 @@ void quality_destroy(quality *q)
     if (!q)
         return;
     ring_destroy(q->ring);
-    free(q->ref);
-    free(q->train);
     free(q->dirs);
     free(q->proj);
     free(q->proj_ref);

@@ -23,6 +23,9 @@ struct data_target {
     long dim, m_global, m_local;
     long max_rows;     /**< particles a rank holds at most (the softmax state's capacity) */
     double *xc;        /**< [dim][m_local] this rank's samples, coordinate-major (the keys) */
+    double *rows;      /**< [m_local][dim] the same, row-major, kept for the sample-quality
+                            observables until taken (problem.reference_file set), else NULL */
+    long m_offset;     /**< the first sample of this rank's block */
     double *xsq;       /**< [m_local] |X_m|^2 */
     ring *ring;        /**< the data's own ring (blocks of (dim + 1) * m_local doubles) */
     attention_state att;
@@ -154,7 +157,11 @@ data_target *data_target_open(const rwpo_config *cfg, MPI_Comm comm, char *err, 
             t->xc[k * ml + i] = v;
             t->xsq[i] += v * v;
         }
-    free(rows);
+    t->m_offset = offset;
+    if (cfg->reference_file[0])
+        t->rows = rows; /* the training samples of the sample-quality observables */
+    else
+        free(rows);
     t->ring = ring_create(comm, (size_t)(max_data * (d + 1)), cfg->ring == RING_OVERLAP);
     t->max_rows = cfg->n / t->n_ranks + (cfg->n % t->n_ranks ? 1 : 0);
     const size_t nr = (size_t)t->max_rows + 1;
@@ -179,6 +186,7 @@ void data_target_destroy(data_target *t)
     if (!t)
         return;
     ring_destroy(t->ring);
+    free(t->rows);
     free(t->xc);
     free(t->xsq);
     free(t->am);
@@ -204,6 +212,15 @@ void data_target_set_layer(data_target *t, long k)
                  t->sd * t->sd, t->sd);
         t->warned_merge = 1;
     }
+}
+
+double *data_target_take_rows(data_target *t, long *n_local, long *offset)
+{
+    double *rows = t->rows;
+    t->rows = NULL;
+    *n_local = t->m_local;
+    *offset = t->m_offset;
+    return rows;
 }
 
 double data_target_bandwidth(const data_target *t) { return t->sd; }

@@ -12,6 +12,7 @@
 #include "rwpo/base/log.h"
 #include "rwpo/core/particles.h"
 #include "rwpo/io/input.h"
+#include "rwpo/problems/data_target.h"
 #include "rwpo/problems/otflow.h"
 
 /* Rows of spec [rows][dim] of this rank into a new *x (collective; agreed). 0 or -1. */
@@ -51,15 +52,27 @@ problem *heldout_attach(problem *p, const rwpo_config *cfg, MPI_Comm comm, char 
 {
     if (!p)
         return NULL;
-    const int samples = cfg->problem != PROBLEM_LINEAR && cfg->problem != PROBLEM_LOGISTIC;
     if (cfg->reference_file[0] &&
         read_block("reference_file", cfg->reference_file, cfg->dim, comm, &p->ref, &p->ref_rows,
                    &p->ref_local, &p->ref_offset, err, errlen) != 0)
         goto fail;
-    if (samples && cfg->data_file[0] &&
-        read_block("data_file", cfg->data_file, cfg->dim, comm, &p->train, &p->train_rows,
-                   &p->train_local, &p->train_offset, err, errlen) != 0)
+    /* the training samples serve only the sample-quality observables (a reference is set);
+     * a data target has read them already: take its block instead of reading it again */
+    const int samples = cfg->problem != PROBLEM_LINEAR && cfg->problem != PROBLEM_LOGISTIC;
+    if (p->ref && p->data) {
+        p->train_rows = data_target_samples(p->data);
+        if (p->train_rows < 2) { /* the same on every rank */
+            snprintf(err, errlen, "[problem] data_file = %s: samples of shape [%ld][%ld], "
+                     "expected [R][%ld] with R >= 2 rows (d = particles.dim)", cfg->data_file,
+                     p->train_rows, cfg->dim, cfg->dim);
+            goto fail;
+        }
+        p->train = data_target_take_rows(p->data, &p->train_local, &p->train_offset);
+    } else if (p->ref && samples && cfg->data_file[0] &&
+               read_block("data_file", cfg->data_file, cfg->dim, comm, &p->train,
+                          &p->train_rows, &p->train_local, &p->train_offset, err, errlen) != 0) {
         goto fail;
+    }
     if (cfg->flow_file[0] && cfg->method == METHOD_RWPO_L1) {
         p->flow = otflow_open(cfg->flow_file, cfg->dim, err, errlen);
         if (comm_agree_error(comm, p->flow == NULL, err, errlen))

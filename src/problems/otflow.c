@@ -137,6 +137,7 @@ otflow *otflow_open(const char *path, long dim, char *err, size_t errlen)
                 for (long q = 0; q < f->r; q++)
                     f->ata[i * D + j] += A[q * D + i] * A[q * D + j];
         f->work = xcalloc((size_t)((f->nth + 1) * m + 2 * D), sizeof(double));
+        f->rk = xcalloc((size_t)(3 * f->d), sizeof(double));
     }
     free(A);
     free(cb);
@@ -159,6 +160,7 @@ void otflow_destroy(otflow *f)
     free(f->c);
     free(f->w);
     free(f->work);
+    free(f->rk);
     free(f);
 }
 
@@ -269,14 +271,7 @@ int otflow_layer(otflow *f, long k, long nt, long n, double *x)
     for (long j = 1; j < k; j++) /* OT-Flow's tk += h, replayed: restarts are bitwise */
         t0 += h;
     const int d = f->d;
-    double z0[64], zs[64], K[64], *buf = NULL;
-    double *Z0 = z0, *ZS = zs, *KK = K;
-    if (d > 64) {
-        buf = xmalloc(3 * (size_t)d * sizeof(double));
-        Z0 = buf;
-        ZS = buf + d;
-        KK = buf + 2 * d;
-    }
+    double *Z0 = f->rk, *ZS = f->rk + d, *KK = f->rk + 2 * d;
     for (long p = 0; p < n; p++) {
         double *xi = x + p * d;
         memcpy(Z0, xi, (size_t)d * sizeof(double));
@@ -299,6 +294,5 @@ int otflow_layer(otflow *f, long k, long nt, long n, double *x)
         for (int j = 0; j < d; j++)
             xi[j] += (1.0 / 6.0) * KK[j];
     }
-    free(buf);
     return 0;
 }

@@ -102,6 +102,7 @@ double sample_quality_bytes(const rwpo_config *cfg, int n_ranks)
                          : 0.0;
     const double big = N > R ? N : R;
     const double blocks = ceil(R / P) + ceil(M / P);
-    return 8.0 * (2.0 * blocks * d + 2.0 * (ceil(N / P) + blocks) * d + K * d + K * (R + big) +
+    /* the problem's blocks (quality borrows them) and the ring's two buffers */
+    return 8.0 * (blocks * d + 2.0 * (ceil(N / P) + blocks) * d + K * d + K * (R + big) +
                   K + big + 2.0 * big);
 }

@@ -45,8 +45,8 @@ typedef struct {
 typedef struct quality quality;
 
 /**
- * Prepare (collective over the world: every rank calls it with its own blocks). Copies the
- * blocks. @param n_global particles N (their blocks are particles_shard's)
+ * Prepare (collective over the world: every rank calls it with its own blocks). The blocks are
+ * borrowed, not copied: they must outlive q (the problem's, problems/heldout.h). @param n_global particles N (their blocks are particles_shard's)
  * @param ref [ref_local][d] this rank's rows of the R = ref_rows reference rows (R >= 2)
  * @param train [train_local][d] this rank's rows of M = train_rows training rows (NULL, 0: none)
  * @param n_dirs K directions, @param seed their seed, @param overlap the ring variant

@@ -56,6 +56,14 @@ data_target *data_target_open(const rwpo_config *cfg, MPI_Comm comm, char *err, 
 void data_target_destroy(data_target *t);
 
 /**
+ * Hand over this rank's block of samples, [n_local][dim] row-major (the rows of
+ * particles_shard), which data_target_open keeps when problem.reference_file is set: the
+ * training samples of the sample-quality observables, read once. The caller owns it. Serial.
+ * @return the block, or NULL when it was not kept or was taken already
+ */
+double *data_target_take_rows(data_target *t, long *n_local, long *offset);
+
+/**
  * The bandwidth of layer k (config_bandwidth) from now on; warns once (rank 0) the first time
  * 2T > sd^2 at a layer k >= 1. Serial (no communication).
  */

@@ -38,6 +38,7 @@ typedef struct otflow {
     double cb;          /**< c.bias */
     double *w;          /**< [m] w.weight */
     double *work;       /**< [(nth + 1) m + 2 (d+1)] scratch of one evaluation */
+    double *rk;         /**< [3 d] the RK4 step's stages (start, stage point, slope) */
 } otflow;
 
 /**
