@@ -200,6 +200,11 @@ stopped=$(grep -o "stopped by a signal after layer [0-9]*" $log)
 scontrol show job "$L" | grep -q "Restarts=1" && grep -q "requeueing job $L" $log \
     && ok "job $L requeued itself ($(scontrol show job "$L" | grep -o 'JobState=[A-Z]*'))" || bad "not requeued"
 "$RWPO" info out/long.ckpt.h5 > /dev/null 2>&1 && ok "checkpoint out/long.ckpt.h5 readable" || bad "no checkpoint"
+# Start it now, but not within the second slurmd revoked the old credential (the requeue): a
+# credential issued in that same second counts as revoked and the launch is dropped ("Job L
+# already killed, do not launch batch job"), which is why SLURM delays requeued jobs itself.
+for i in $(seq 1 40); do grep -q "\[$L.batch\] done with job" "$T/slurmd.log" && break; sleep 0.25; done
+sleep 2
 scontrol update jobid="$L" StartTime=now
 st=$(wait_job "$L" 120)
 resumed=$(grep -o "restart: layer [0-9]* from out/long.ckpt.h5" $log)
